@@ -1,0 +1,398 @@
+package charging
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ladda-csms/ladda"
+)
+
+// Config tunes the Service.
+type Config struct {
+	// StaleAfter flags transactions still open after this long. Default 48 hours.
+	StaleAfter time.Duration
+	// CheckInterval is how often Run looks for stale transactions. Default 10 minutes.
+	CheckInterval time.Duration
+}
+
+// Service applies the rules for tokens and transactions. It is safe for concurrent use.
+type Service struct {
+	store  Store
+	events ladda.Publisher
+	clock  ladda.Clock
+	log    *slog.Logger
+	cfg    Config
+}
+
+// NewService returns a Service over store. events, clock and log may be nil.
+func NewService(store Store, events ladda.Publisher, clock ladda.Clock, log *slog.Logger, cfg Config) *Service {
+	if events == nil {
+		events = ladda.Discard
+	}
+	if clock == nil {
+		clock = ladda.SystemClock{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.StaleAfter <= 0 {
+		cfg.StaleAfter = 48 * time.Hour
+	}
+	if cfg.CheckInterval <= 0 {
+		cfg.CheckInterval = 10 * time.Minute
+	}
+	return &Service{store: store, events: events, clock: clock, log: log, cfg: cfg}
+}
+
+// ---- ID tokens ----
+
+// CreateIDToken adds a token. Errors: Invalid for a bad token, type, status; Conflict if it exists.
+func (s *Service) CreateIDToken(ctx context.Context, t *IDToken) error {
+	const op = "charging.CreateIDToken"
+	if t.Status == "" {
+		t.Status = Accepted
+	}
+	if t.Type == "" {
+		t.Type = "Central"
+	}
+	if err := checkToken(op, t.Token, t.Type, t.Status, t.GroupID); err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	t.CreatedAt, t.UpdatedAt = now, now
+	return ladda.Wrap(op, s.store.CreateIDToken(ctx, t))
+}
+
+func checkToken(op, token, typ string, status TokenStatus, group string) error {
+	if token == "" || len(token) > MaxTokenLen || strings.TrimSpace(token) != token {
+		return ladda.Errorf(ladda.Invalid, op, "idToken must be 1 to %d characters without leading or trailing spaces", MaxTokenLen)
+	}
+	if !validType(typ) {
+		return ladda.Errorf(ladda.Invalid, op, "type must be one of %s", strings.Join(TokenTypes, ", "))
+	}
+	if !status.Storable() {
+		return ladda.Errorf(ladda.Invalid, op, "status must be Accepted, Blocked, Expired or Invalid")
+	}
+	if len(group) > MaxTokenLen {
+		return ladda.Errorf(ladda.Invalid, op, "groupId must be at most %d characters", MaxTokenLen)
+	}
+	return nil
+}
+
+func validType(t string) bool {
+	for _, v := range TokenTypes {
+		if v == t {
+			return true
+		}
+	}
+	return false
+}
+
+// IDToken returns one token.
+func (s *Service) IDToken(ctx context.Context, token string) (*IDToken, error) {
+	t, err := s.store.IDToken(ctx, token)
+	return t, ladda.Wrap("charging.IDToken", err)
+}
+
+// IDTokens lists tokens.
+func (s *Service) IDTokens(ctx context.Context, f TokenFilter) ([]*IDToken, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	list, err := s.store.IDTokens(ctx, f)
+	return list, ladda.Wrap("charging.IDTokens", err)
+}
+
+// UpdateIDToken changes a token.
+func (s *Service) UpdateIDToken(ctx context.Context, token string, u TokenUpdate) (*IDToken, error) {
+	const op = "charging.UpdateIDToken"
+	if u.Status != nil && !u.Status.Storable() {
+		return nil, ladda.Errorf(ladda.Invalid, op, "status must be Accepted, Blocked, Expired or Invalid")
+	}
+	if u.Type != nil && !validType(*u.Type) {
+		return nil, ladda.Errorf(ladda.Invalid, op, "type must be one of %s", strings.Join(TokenTypes, ", "))
+	}
+	if u.GroupID != nil && len(*u.GroupID) > MaxTokenLen {
+		return nil, ladda.Errorf(ladda.Invalid, op, "groupId must be at most %d characters", MaxTokenLen)
+	}
+	t, err := s.store.UpdateIDToken(ctx, token, u, s.clock.Now())
+	return t, ladda.Wrap(op, err)
+}
+
+// DeleteIDToken removes a token. Its transactions keep the token's text.
+func (s *Service) DeleteIDToken(ctx context.Context, token string) error {
+	return ladda.Wrap("charging.DeleteIDToken", s.store.DeleteIDToken(ctx, token))
+}
+
+// Authorize answers whether token may charge now. An unknown token is Invalid. except is a
+// transaction not to count as concurrent use (the one being started), or 0.
+func (s *Service) Authorize(ctx context.Context, token string, except ladda.TransactionID) (AuthInfo, error) {
+	const op = "charging.Authorize"
+	t, err := s.store.IDToken(ctx, token)
+	if ladda.IsKind(err, ladda.NotFound) {
+		return AuthInfo{Status: Invalid}, nil
+	}
+	if err != nil {
+		return AuthInfo{}, ladda.Wrap(op, err)
+	}
+	active := 0
+	if t.Status == Accepted && !t.AllowConcurrent {
+		if active, err = s.store.ActiveTransactions(ctx, token, except); err != nil {
+			return AuthInfo{}, ladda.Wrap(op, err)
+		}
+	}
+	return t.Authorize(s.clock.Now(), active), nil
+}
+
+// ---- transactions ----
+
+// Start is a station's report that a transaction started.
+type Start struct {
+	StationID   ladda.StationID
+	StationTxID string // 2.0.1 transactionId; empty for 1.6 (Ladda assigns the id)
+	EVSEID      int
+	ConnectorID int
+	IDToken     string // may be empty (2.0.1 transactions started without a token)
+	StartedAt   time.Time
+	MeterWh     *float64 // register at start, if known
+	Samples     []Sample
+	SeqNo       *int
+	// Authorize asks for the token to be checked and the answer returned (1.6 always; 2.0.1
+	// when the event carries a token).
+	Authorize bool
+}
+
+// StartKey returns the idempotency key of a start: a station's repeated report of the same
+// start must map to the same transaction. 2.0.1 transactions are keyed by the station's id for
+// them; 1.6 ones, which have no id of their own yet, by connector, token and start time.
+func StartKey(s Start) string {
+	if s.StationTxID != "" {
+		return "tx:" + s.StationTxID
+	}
+	return "c:" + strconv.Itoa(s.EVSEID) + ":" + strconv.Itoa(s.ConnectorID) + ":" + s.IDToken + ":" + s.StartedAt.UTC().Format(time.RFC3339Nano)
+}
+
+// StartTransaction records a transaction's start, durably, and returns it with the answer for
+// its token (zero AuthInfo when not asked to authorise). A replayed start returns the
+// transaction stored the first time. A transaction is stored even when its token is refused:
+// the station has started it; it will stop it when told the token is not accepted.
+func (s *Service) StartTransaction(ctx context.Context, st Start) (*Transaction, AuthInfo, error) {
+	const op = "charging.StartTransaction"
+	if st.StartedAt.IsZero() {
+		st.StartedAt = s.clock.Now()
+	}
+	now := s.clock.Now()
+	tx := &Transaction{
+		StationID:    st.StationID,
+		StationTxID:  st.StationTxID,
+		StartKey:     StartKey(st),
+		EVSEID:       st.EVSEID,
+		ConnectorID:  st.ConnectorID,
+		IDToken:      st.IDToken,
+		StartedAt:    st.StartedAt.UTC(),
+		MeterStartWh: st.MeterWh,
+		MeterLastWh:  st.MeterWh,
+		LastSeqNo:    st.SeqNo,
+		UpdatedAt:    now,
+	}
+	var info AuthInfo
+	if st.Authorize && st.IDToken != "" {
+		var err error
+		if info, err = s.Authorize(ctx, st.IDToken, 0); err != nil {
+			return nil, AuthInfo{}, ladda.Wrap(op, err)
+		}
+		if info.Status != Accepted {
+			tx.Flags = append(tx.Flags, FlagNotAuthorized)
+		}
+	}
+	created, err := s.store.StartTransaction(ctx, tx)
+	if err != nil {
+		return nil, AuthInfo{}, ladda.Wrap(op, err)
+	}
+	if len(st.Samples) > 0 {
+		if _, err := s.store.RecordMeterValues(ctx, MeterReport{StationID: tx.StationID, TransactionID: tx.ID,
+			EVSEID: tx.EVSEID, ConnectorID: tx.ConnectorID, Samples: st.Samples, RegisterWh: RegisterWh(st.Samples), At: now}); err != nil {
+			return nil, AuthInfo{}, ladda.Wrap(op, err)
+		}
+	}
+	if created {
+		s.events.Publish(ctx, ladda.Event{Type: ladda.EventTransactionStarted, StationID: tx.StationID, Time: now, Data: tx})
+	}
+	return tx, info, nil
+}
+
+// Meter is a station's report of meter values.
+type Meter struct {
+	StationID     ladda.StationID
+	TransactionID ladda.TransactionID // 0: outside a transaction
+	EVSEID        int
+	ConnectorID   int
+	Samples       []Sample
+	SeqNo         *int
+}
+
+// RecordMeterValues stores samples durably; a gap in 2.0.1 sequence numbers flags the
+// transaction and is logged.
+func (s *Service) RecordMeterValues(ctx context.Context, m Meter) error {
+	const op = "charging.RecordMeterValues"
+	prev, err := s.store.RecordMeterValues(ctx, MeterReport{StationID: m.StationID, TransactionID: m.TransactionID,
+		EVSEID: m.EVSEID, ConnectorID: m.ConnectorID, Samples: m.Samples, RegisterWh: RegisterWh(m.Samples), SeqNo: m.SeqNo, At: s.clock.Now()})
+	if err != nil {
+		return ladda.Wrap(op, err)
+	}
+	s.checkSeq(ctx, m.StationID, m.TransactionID, prev, m.SeqNo)
+	return nil
+}
+
+func (s *Service) checkSeq(ctx context.Context, station ladda.StationID, id ladda.TransactionID, prev, next *int) {
+	if prev == nil || next == nil || *next <= *prev+1 {
+		return
+	}
+	s.log.Warn("transaction event sequence gap", "station", station, "transaction", id, "after", *prev, "got", *next)
+	if err := s.store.AddFlags(ctx, id, FlagSeqGap); err != nil {
+		s.log.Error("flagging sequence gap", "transaction", id, "err", err)
+	}
+}
+
+// Stop is a station's report that a transaction ended.
+type Stop struct {
+	StationID ladda.StationID
+	// Exactly one of TransactionID (1.6) and StationTxID (2.0.1) identifies the transaction.
+	TransactionID ladda.TransactionID
+	StationTxID   string
+	IDToken       string // token presented to stop, if any
+	StoppedAt     time.Time
+	MeterWh       *float64
+	Reason        string
+	Samples       []Sample
+	SeqNo         *int
+	EVSEID        int // where known; used when the transaction was never seen to start
+	ConnectorID   int
+}
+
+// StopTransaction records a transaction's end, durably. A stop for a transaction Ladda never
+// saw start is accepted and recorded as a transaction of its own with FlagUnknownStart, so the
+// station does not retry forever; a repeated stop changes nothing. The returned AuthInfo answers
+// the stopping token when one was given.
+func (s *Service) StopTransaction(ctx context.Context, st Stop) (*Transaction, AuthInfo, error) {
+	const op = "charging.StopTransaction"
+	if st.StoppedAt.IsZero() {
+		st.StoppedAt = s.clock.Now()
+	}
+	tx, err := s.find(ctx, st.StationID, st.TransactionID, st.StationTxID)
+	if ladda.IsKind(err, ladda.NotFound) {
+		tx, err = s.recordUnknownStart(ctx, st)
+	}
+	if err != nil {
+		return nil, AuthInfo{}, ladda.Wrap(op, err)
+	}
+	var info AuthInfo
+	if st.IDToken != "" {
+		if info, err = s.Authorize(ctx, st.IDToken, tx.ID); err != nil {
+			return nil, AuthInfo{}, ladda.Wrap(op, err)
+		}
+	}
+	wasActive := tx.Active()
+	stoppedBy := ""
+	if st.IDToken != tx.IDToken {
+		stoppedBy = st.IDToken
+	}
+	tx, err = s.store.StopTransaction(ctx, StopReport{TransactionID: tx.ID, StoppedAt: st.StoppedAt.UTC(), MeterStopWh: st.MeterWh,
+		Reason: st.Reason, StoppedBy: stoppedBy, SeqNo: st.SeqNo, Samples: st.Samples, At: s.clock.Now()})
+	if err != nil {
+		return nil, AuthInfo{}, ladda.Wrap(op, err)
+	}
+	if wasActive {
+		s.events.Publish(ctx, ladda.Event{Type: ladda.EventTransactionEnded, StationID: tx.StationID, Time: s.clock.Now(), Data: tx})
+	}
+	return tx, info, nil
+}
+
+func (s *Service) find(ctx context.Context, station ladda.StationID, id ladda.TransactionID, stationTxID string) (*Transaction, error) {
+	if stationTxID != "" {
+		return s.store.TransactionByStationTxID(ctx, station, stationTxID)
+	}
+	tx, err := s.store.Transaction(ctx, id)
+	if err == nil && tx.StationID != station {
+		return nil, ladda.Errorf(ladda.NotFound, "charging.find", "transaction %d is not known for station %s", id, station)
+	}
+	return tx, err
+}
+
+func (s *Service) recordUnknownStart(ctx context.Context, st Stop) (*Transaction, error) {
+	key := st.StationTxID
+	if key == "" {
+		key = strconv.FormatInt(int64(st.TransactionID), 10)
+	}
+	s.log.Warn("stop for a transaction never started; recording it", "station", st.StationID, "transaction", key)
+	tx := &Transaction{
+		StationID:   st.StationID,
+		StationTxID: key,
+		StartKey:    "unknown:" + key,
+		EVSEID:      st.EVSEID,
+		ConnectorID: st.ConnectorID,
+		IDToken:     st.IDToken,
+		StartedAt:   st.StoppedAt.UTC(),
+		Flags:       []Flag{FlagUnknownStart},
+		UpdatedAt:   s.clock.Now(),
+	}
+	if first := earliest(st.Samples); !first.IsZero() && first.Before(tx.StartedAt) {
+		tx.StartedAt = first
+	}
+	if _, err := s.store.StartTransaction(ctx, tx); err != nil {
+		return nil, err
+	}
+	return tx, nil
+}
+
+func earliest(samples []Sample) time.Time {
+	var t time.Time
+	for _, s := range samples {
+		if !s.Time.IsZero() && (t.IsZero() || s.Time.Before(t)) {
+			t = s.Time
+		}
+	}
+	return t
+}
+
+// TransactionByStationTxID finds a transaction by the station's id for it.
+func (s *Service) TransactionByStationTxID(ctx context.Context, station ladda.StationID, stationTxID string) (*Transaction, error) {
+	tx, err := s.store.TransactionByStationTxID(ctx, station, stationTxID)
+	return tx, ladda.Wrap("charging.TransactionByStationTxID", err)
+}
+
+// Transaction returns one transaction with its samples.
+func (s *Service) Transaction(ctx context.Context, id ladda.TransactionID) (*Transaction, error) {
+	tx, err := s.store.Transaction(ctx, id)
+	return tx, ladda.Wrap("charging.Transaction", err)
+}
+
+// Transactions lists transactions, newest first.
+func (s *Service) Transactions(ctx context.Context, f TransactionFilter) ([]*Transaction, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	list, err := s.store.Transactions(ctx, f)
+	return list, ladda.Wrap("charging.Transactions", err)
+}
+
+// Run flags stale transactions every CheckInterval until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(s.cfg.CheckInterval)
+	defer t.Stop()
+	for {
+		if n, err := s.store.FlagStale(ctx, s.clock.Now().Add(-s.cfg.StaleAfter)); err != nil && ctx.Err() == nil {
+			s.log.Error("flagging stale transactions", "err", err)
+		} else if n > 0 {
+			s.log.Warn("transactions open for too long", "count", n, "after", s.cfg.StaleAfter)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
