@@ -1,0 +1,207 @@
+package sqldb
+
+import (
+	"fmt"
+	"reflect"
+)
+
+// Queries is the SQL of one engine. Each field states the contract of its statement: the
+// parameters in order ($1, $2, … in PostgreSQL, ?1, ?2, … in SQLite) and what it returns.
+// Times are parameters encoded by Dialect.Time; "nullable" parameters may be NULL, which for
+// filters means "do not filter" and for updates "keep the stored value".
+//
+// Statements that return rows of an entity return its columns in these orders:
+//
+//	station:     id, description, registration, credential_salt, credential_hash, connected,
+//	             ocpp_version, last_seen, boot (JSON text), booted_at, created_at, updated_at
+//	connector:   evse_id, connector_id, status, error_code, info, updated_at (all NULL for a
+//	             station without connectors, in a LEFT JOIN)
+//	transaction: id, station_id, station_tx_id, start_key, evse_id, connector_id, id_token,
+//	             started_at, stopped_at, meter_start_wh, meter_last_wh, meter_stop_wh,
+//	             stop_reason, stopped_by, last_seq_no, flags (comma list), updated_at
+//	id token:    token, type, status, expires_at, group_id, allow_concurrent, description,
+//	             created_at, updated_at
+//	API key:     id, name, prefix, hash, role, created_at, last_used_at, expires_at, revoked_at
+type Queries struct {
+	Station  StationQueries
+	Charging ChargingQueries
+	Account  AccountQueries
+}
+
+// StationQueries are the statements of station.Store.
+type StationQueries struct {
+	// Create (id, description, registration, credential_salt, credential_hash, created_at,
+	// updated_at) inserts a station; on a duplicate id it does nothing (0 rows affected).
+	Create string
+	// Get (id) returns the station's columns followed by the connector columns, one row per
+	// connector (one row with NULL connector columns if it has none), ordered by EVSE and
+	// connector.
+	Get string
+	// List (after, registration nullable, connected nullable, limit) returns the stations with
+	// id > after that match, as Get does, ordered by station id, EVSE, connector; limit counts
+	// stations, not rows.
+	List string
+	// Exists (id) returns one row if the station exists.
+	Exists string
+	// Update (id, description nullable, registration nullable, set_credential bool,
+	// credential_salt, credential_hash, updated_at) changes a station; rows affected is 0 if
+	// it does not exist.
+	Update string
+	// Delete (id) removes a station and, by cascade, its connectors.
+	Delete string
+	// RecordBoot (id, boot JSON, ocpp_version, at) stores boot information, sets booted_at and
+	// updated_at to at, and moves last_seen forward to at.
+	RecordBoot string
+	// SetConnector (station_id, evse_id, connector_id, status, error_code, info, updated_at)
+	// inserts or updates a connector of an existing station, unless the stored updated_at is
+	// later; rows affected is 0 when the station does not exist or the change is older.
+	SetConnector string
+	// SetConnected (id, connected bool, ocpp_version, at) sets connected and updated_at; when
+	// connecting it also sets the OCPP version (unless empty) and moves last_seen forward.
+	SetConnected string
+	// ResetConnections () marks every station disconnected.
+	ResetConnections string
+	// Touch (seen) takes a JSON array of {"id": station id, "at": time as TextTime} and moves
+	// each station's last_seen forward to at; an earlier at changes nothing, unknown ids are
+	// skipped.
+	Touch string
+}
+
+// ChargingQueries are the statements of charging.Store.
+type ChargingQueries struct {
+	// CreateToken (token, type, status, expires_at nullable, group_id, allow_concurrent,
+	// description, created_at, updated_at) inserts a token; a duplicate does nothing.
+	CreateToken string
+	// Token (token) returns the token's columns.
+	Token string
+	// Tokens (after, status nullable, group_id nullable, limit) lists tokens > after by token.
+	Tokens string
+	// UpdateToken (token, type nullable, status nullable, set_expiry bool, expires_at nullable,
+	// group_id nullable, allow_concurrent nullable, description nullable, updated_at).
+	UpdateToken string
+	// DeleteToken (token).
+	DeleteToken string
+
+	// ByStartKey (station_id, start_key) returns the transaction with that start key.
+	ByStartKey string
+	// ReplaceActive (station_id, evse_id, connector_id, stopped_at, updated_at, flag) stops
+	// the active transactions on that connector at the later of their start and stopped_at,
+	// adding flag to their flags.
+	ReplaceActive string
+	// Insert (station_id, station_tx_id, start_key, evse_id, connector_id, id_token,
+	// started_at, meter_start_wh, meter_last_wh, last_seq_no, flags, updated_at) inserts a
+	// transaction and returns its id.
+	Insert string
+	// SetStationTxID (id, station_tx_id).
+	SetStationTxID string
+	// Get (id) returns the transaction's columns.
+	Get string
+	// GetForUpdate (id) is Get within a write, locking the row until the write commits.
+	GetForUpdate string
+	// Update (id, stopped_at, meter_start_wh, meter_last_wh, meter_stop_wh, stop_reason,
+	// stopped_by, last_seq_no, flags, updated_at) overwrites the mutable columns.
+	Update string
+	// Progress (id) returns station_id, meter_start_wh, meter_last_wh, last_seq_no,
+	// last_report_id of a transaction, locking the row until the write commits: what a meter
+	// report needs.
+	Progress string
+	// Advance (id, meter_start_wh, meter_last_wh, last_seq_no, last_report_id, at) stores the
+	// progress of a transaction and moves updated_at forward to at. It touches no indexed
+	// column, so it stays cheap.
+	Advance string
+	// RecordMeter is optional: one statement that does for a report within a transaction
+	// what Progress, InsertReport and Advance do together, saving round trips on engines with
+	// data-modifying WITH clauses. (id, station_id, register_wh nullable, seq_no nullable,
+	// evse_id, connector_id, at, samples JSON nullable) returns the transaction's station_id
+	// and its last_seq_no before the report, or no row if the transaction does not exist; it
+	// changes nothing unless station_id matches.
+	RecordMeter string `sqldb:"optional"`
+	// InsertReport (station_id, transaction_id nullable, prev_id nullable, evse_id,
+	// connector_id, at, samples JSON) stores one meter report and returns its id. prev_id is
+	// the transaction's last_report_id before it: the reports of a transaction form a chain.
+	InsertReport string
+	// Samples (transaction_id) returns the samples JSON of the transaction's reports, following
+	// the chain from its last_report_id, ordered by at, then id.
+	Samples string
+	// ByStationTxID (station_id, station_tx_id) returns the newest transaction with that id.
+	ByStationTxID string
+	// List (before, active nullable, limit) lists transactions with id < before, newest
+	// first; active true selects those not stopped, false those stopped.
+	List string
+	// ListOfStation (station_id, before, id_token nullable, active nullable, limit) is List for
+	// one station.
+	ListOfStation string
+	// ListOfToken (id_token, before, active nullable, limit) is List for one token.
+	ListOfToken string
+	// CountActive (id_token, except_id) counts the token's active transactions other than
+	// except_id.
+	CountActive string
+	// FlagStale (started_before, flag) adds flag to the active transactions started before
+	// started_before that do not have it; rows affected is how many.
+	FlagStale string
+}
+
+// AccountQueries are the statements of account.Store and of the settings.
+type AccountQueries struct {
+	// CreateKey (name, prefix, hash, role, created_at, last_used_at, expires_at, revoked_at)
+	// inserts a key and returns its id; a duplicate hash returns no row.
+	CreateKey string
+	// KeyByHash (hash) returns the key's columns.
+	KeyByHash string
+	// Keys () returns all keys by id.
+	Keys string
+	// RevokeKey (id, at) sets revoked_at unless already set; rows affected is 0 if the key
+	// does not exist.
+	RevokeKey string
+	// TouchKeys (used) takes a JSON array of {"id": key id, "at": time as TextTime} and moves
+	// each key's last_used_at forward to at; unknown ids are skipped.
+	TouchKeys string
+	// CreateSetting (name, value) inserts a setting; an existing one is kept.
+	CreateSetting string
+	// Setting (name) returns the value of a setting.
+	Setting string
+}
+
+// check reports the fields of q left empty.
+func (q *Queries) check() error {
+	var missing []string
+	var walk func(v reflect.Value, path string)
+	walk = func(v reflect.Value, path string) {
+		for i := range v.NumField() {
+			f, name := v.Field(i), path+v.Type().Field(i).Name
+			switch f.Kind() {
+			case reflect.Struct:
+				walk(f, name+".")
+			case reflect.String:
+				if f.String() == "" && v.Type().Field(i).Tag.Get("sqldb") != "optional" {
+					missing = append(missing, name)
+				}
+			}
+		}
+	}
+	walk(reflect.ValueOf(q).Elem(), "")
+	if len(missing) > 0 {
+		return fmt.Errorf("sqldb: queries missing: %v", missing)
+	}
+	return nil
+}
+
+// all returns every statement of q.
+func (q *Queries) all() []string {
+	var out []string
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		for i := range v.NumField() {
+			switch f := v.Field(i); f.Kind() {
+			case reflect.Struct:
+				walk(f)
+			case reflect.String:
+				if f.String() != "" {
+					out = append(out, f.String())
+				}
+			}
+		}
+	}
+	walk(reflect.ValueOf(q).Elem())
+	return out
+}

@@ -1,0 +1,174 @@
+package postgres
+
+import "github.com/ladda-csms/ladda/store/internal/sqldb"
+
+// The SQL of charging.Store. Contracts: sqldb.ChargingQueries. Reads made within a write lock
+// their rows (FOR UPDATE): writes of parallel committers may touch the same transaction.
+
+const (
+	tokenColumns = `token, type, status, expires_at, group_id, allow_concurrent, description, created_at, updated_at`
+
+	txColumns = `id, station_id, station_tx_id, start_key, evse_id, connector_id, id_token, started_at, stopped_at,
+	meter_start_wh, meter_last_wh, meter_stop_wh, stop_reason, stopped_by, last_seq_no, flags, updated_at`
+)
+
+var chargingQueries = sqldb.ChargingQueries{
+	CreateToken: `
+		INSERT INTO id_tokens (` + tokenColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (token) DO NOTHING`,
+
+	Token: `SELECT ` + tokenColumns + ` FROM id_tokens WHERE token = $1`,
+
+	Tokens: `
+		SELECT ` + tokenColumns + ` FROM id_tokens
+		WHERE token > $1
+		  AND ($2::text IS NULL OR status = $2)
+		  AND ($3::text IS NULL OR group_id = $3)
+		ORDER BY token
+		LIMIT $4`,
+
+	UpdateToken: `
+		UPDATE id_tokens SET
+			type             = coalesce($2, type),
+			status           = coalesce($3, status),
+			expires_at       = CASE WHEN $4::boolean THEN $5::timestamptz ELSE expires_at END,
+			group_id         = coalesce($6, group_id),
+			allow_concurrent = coalesce($7, allow_concurrent),
+			description      = coalesce($8, description),
+			updated_at       = $9
+		WHERE token = $1`,
+
+	DeleteToken: `DELETE FROM id_tokens WHERE token = $1`,
+
+	ByStartKey: `SELECT ` + txColumns + ` FROM transactions WHERE station_id = $1 AND start_key = $2`,
+
+	ReplaceActive: `
+		UPDATE transactions SET
+			stopped_at = greatest(started_at, $4),
+			flags      = CASE
+				WHEN flags = '' THEN $6::text
+				WHEN position(',' || $6::text || ',' IN ',' || flags || ',') > 0 THEN flags
+				ELSE flags || ',' || $6::text END,
+			updated_at = $5
+		WHERE station_id = $1 AND evse_id = $2 AND connector_id = $3 AND stopped_at IS NULL`,
+
+	Insert: `
+		INSERT INTO transactions (station_id, station_tx_id, start_key, evse_id, connector_id, id_token,
+			started_at, meter_start_wh, meter_last_wh, last_seq_no, flags, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		RETURNING id`,
+
+	SetStationTxID: `UPDATE transactions SET station_tx_id = $2 WHERE id = $1`,
+
+	Get: `SELECT ` + txColumns + ` FROM transactions WHERE id = $1`,
+
+	GetForUpdate: `SELECT ` + txColumns + ` FROM transactions WHERE id = $1 FOR UPDATE`,
+
+	Update: `
+		UPDATE transactions SET
+			stopped_at     = $2,
+			meter_start_wh = $3,
+			meter_last_wh  = $4,
+			meter_stop_wh  = $5,
+			stop_reason    = $6,
+			stopped_by     = $7,
+			last_seq_no    = $8,
+			flags          = $9,
+			updated_at     = $10
+		WHERE id = $1`,
+
+	Progress: `
+		SELECT station_id, meter_start_wh, meter_last_wh, last_seq_no, last_report_id
+		FROM transactions WHERE id = $1
+		FOR UPDATE`,
+
+	Advance: `
+		UPDATE transactions SET
+			meter_start_wh = $2,
+			meter_last_wh  = $3,
+			last_seq_no    = $4,
+			last_report_id = $5,
+			updated_at     = greatest(updated_at, $6)
+		WHERE id = $1`,
+
+	// One round trip instead of three: lock the transaction, append the report to its chain,
+	// advance the meter (forward only), sequence number and updated_at.
+	RecordMeter: `
+		WITH p AS (
+			SELECT id, station_id, last_seq_no, last_report_id
+			FROM transactions WHERE id = $1
+			FOR UPDATE
+		), r AS (
+			INSERT INTO meter_reports (station_id, transaction_id, prev_id, evse_id, connector_id, at, samples)
+			SELECT p.station_id, p.id, p.last_report_id, $5, $6, $7, $8::json
+			FROM p WHERE p.station_id = $2 AND $8::json IS NOT NULL
+			RETURNING id
+		), u AS (
+			UPDATE transactions t SET
+				meter_start_wh = coalesce(t.meter_start_wh, $3),
+				meter_last_wh  = greatest(t.meter_last_wh, $3),
+				last_seq_no    = greatest(t.last_seq_no, $4),
+				last_report_id = coalesce((SELECT id FROM r), t.last_report_id),
+				updated_at     = greatest(t.updated_at, $7)
+			FROM p
+			WHERE t.id = p.id AND p.station_id = $2
+			  AND ($8::json IS NOT NULL
+			       OR ($3::double precision IS NOT NULL AND (t.meter_start_wh IS NULL OR t.meter_last_wh IS NULL OR $3 > t.meter_last_wh))
+			       OR ($4::integer IS NOT NULL AND (t.last_seq_no IS NULL OR $4 > t.last_seq_no)))
+		)
+		SELECT station_id, last_seq_no FROM p`,
+
+	InsertReport: `
+		INSERT INTO meter_reports (station_id, transaction_id, prev_id, evse_id, connector_id, at, samples)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		RETURNING id`,
+
+	Samples: `
+		WITH RECURSIVE chain (id, prev_id, at, samples) AS (
+			SELECT r.id, r.prev_id, r.at, r.samples
+			FROM transactions t JOIN meter_reports r ON r.id = t.last_report_id
+			WHERE t.id = $1
+			UNION ALL
+			SELECT r.id, r.prev_id, r.at, r.samples
+			FROM chain c JOIN meter_reports r ON r.id = c.prev_id
+			WHERE r.transaction_id = $1
+		)
+		SELECT samples FROM chain ORDER BY at, id`,
+
+	ByStationTxID: `
+		SELECT ` + txColumns + ` FROM transactions
+		WHERE station_id = $1 AND station_tx_id = $2
+		ORDER BY id DESC
+		LIMIT 1`,
+
+	List: `
+		SELECT ` + txColumns + ` FROM transactions
+		WHERE id < $1
+		  AND ($2::boolean IS NULL OR (stopped_at IS NULL) = $2)
+		ORDER BY id DESC
+		LIMIT $3`,
+
+	ListOfStation: `
+		SELECT ` + txColumns + ` FROM transactions
+		WHERE station_id = $1 AND id < $2
+		  AND ($3::text IS NULL OR id_token = $3)
+		  AND ($4::boolean IS NULL OR (stopped_at IS NULL) = $4)
+		ORDER BY id DESC
+		LIMIT $5`,
+
+	ListOfToken: `
+		SELECT ` + txColumns + ` FROM transactions
+		WHERE id_token = $1 AND id < $2
+		  AND ($3::boolean IS NULL OR (stopped_at IS NULL) = $3)
+		ORDER BY id DESC
+		LIMIT $4`,
+
+	CountActive: `SELECT count(*) FROM transactions WHERE id_token = $1 AND stopped_at IS NULL AND id <> $2`,
+
+	FlagStale: `
+		UPDATE transactions SET
+			flags = CASE WHEN flags = '' THEN $2::text ELSE flags || ',' || $2::text END
+		WHERE stopped_at IS NULL AND started_at < $1
+		  AND position(',' || $2::text || ',' IN ',' || flags || ',') = 0`,
+}

@@ -1,0 +1,82 @@
+package sqlite
+
+import "github.com/ladda-csms/ladda/store/internal/sqldb"
+
+// The SQL of station.Store. Contracts: sqldb.StationQueries.
+
+const stationColumns = `s.id, s.description, s.registration, s.credential_salt, s.credential_hash, s.connected,
+	s.ocpp_version, s.last_seen, s.boot, s.booted_at, s.created_at, s.updated_at,
+	c.evse_id, c.connector_id, c.status, c.error_code, c.info, c.updated_at`
+
+var stationQueries = sqldb.StationQueries{
+	Create: `
+		INSERT INTO stations (id, description, registration, credential_salt, credential_hash, created_at, updated_at)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+		ON CONFLICT (id) DO NOTHING`,
+
+	Get: `
+		SELECT ` + stationColumns + `
+		FROM stations s LEFT JOIN connectors c ON c.station_id = s.id
+		WHERE s.id = ?1
+		ORDER BY c.evse_id, c.connector_id`,
+
+	List: `
+		SELECT ` + stationColumns + `
+		FROM (
+			SELECT * FROM stations
+			WHERE id > ?1
+			  AND (?2 IS NULL OR registration = ?2)
+			  AND (?3 IS NULL OR connected = ?3)
+			ORDER BY id
+			LIMIT ?4
+		) s LEFT JOIN connectors c ON c.station_id = s.id
+		ORDER BY s.id, c.evse_id, c.connector_id`,
+
+	Exists: `SELECT 1 FROM stations WHERE id = ?1`,
+
+	Update: `
+		UPDATE stations SET
+			description     = coalesce(?2, description),
+			registration    = coalesce(?3, registration),
+			credential_salt = CASE WHEN ?4 THEN ?5 ELSE credential_salt END,
+			credential_hash = CASE WHEN ?4 THEN ?6 ELSE credential_hash END,
+			updated_at      = ?7
+		WHERE id = ?1`,
+
+	Delete: `DELETE FROM stations WHERE id = ?1`,
+
+	RecordBoot: `
+		UPDATE stations SET
+			boot         = ?2,
+			ocpp_version = ?3,
+			booted_at    = ?4,
+			last_seen    = max(coalesce(last_seen, ?4), ?4),
+			updated_at   = ?4
+		WHERE id = ?1`,
+
+	SetConnector: `
+		INSERT INTO connectors (station_id, evse_id, connector_id, status, error_code, info, updated_at)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+		WHERE EXISTS (SELECT 1 FROM stations WHERE id = ?1)
+		ON CONFLICT (station_id, evse_id, connector_id) DO UPDATE SET
+			status     = excluded.status,
+			error_code = excluded.error_code,
+			info       = excluded.info,
+			updated_at = excluded.updated_at
+		WHERE excluded.updated_at >= connectors.updated_at`,
+
+	SetConnected: `
+		UPDATE stations SET
+			connected    = ?2,
+			ocpp_version = CASE WHEN ?2 AND ?3 <> '' THEN ?3 ELSE ocpp_version END,
+			last_seen    = CASE WHEN ?2 THEN max(coalesce(last_seen, ?4), ?4) ELSE last_seen END,
+			updated_at   = ?4
+		WHERE id = ?1`,
+
+	ResetConnections: `UPDATE stations SET connected = 0 WHERE connected`,
+
+	Touch: `
+		UPDATE stations SET last_seen = v.at
+		FROM (SELECT value ->> 'id' AS id, value ->> 'at' AS at FROM json_each(?1)) AS v
+		WHERE stations.id = v.id AND (stations.last_seen IS NULL OR stations.last_seen < v.at)`,
+}
