@@ -61,6 +61,7 @@ type AuthInfo struct {
 	Status    TokenStatus
 	ExpiresAt *time.Time
 	GroupID   string
+	Unknown   bool // the token is not known at all (Status is then Invalid)
 }
 
 // Authorize decides the answer for a token at time now. active is the number of active

@@ -133,7 +133,7 @@ func (s *Service) Authorize(ctx context.Context, token string, except ladda.Tran
 	const op = "charging.Authorize"
 	t, err := s.store.IDToken(ctx, token)
 	if ladda.IsKind(err, ladda.NotFound) {
-		return AuthInfo{Status: Invalid}, nil
+		return AuthInfo{Status: Invalid, Unknown: true}, nil
 	}
 	if err != nil {
 		return AuthInfo{}, ladda.Wrap(op, err)
@@ -198,21 +198,25 @@ func (s *Service) StartTransaction(ctx context.Context, st Start) (*Transaction,
 		LastSeqNo:    st.SeqNo,
 		UpdatedAt:    now,
 	}
-	var info AuthInfo
-	if st.Authorize && st.IDToken != "" {
-		var err error
-		if info, err = s.Authorize(ctx, st.IDToken, 0); err != nil {
-			return nil, AuthInfo{}, ladda.Wrap(op, err)
-		}
-		if info.Status != Accepted {
-			tx.Flags = append(tx.Flags, FlagNotAuthorized)
-		}
-	}
 	created, err := s.store.StartTransaction(ctx, tx)
 	if err != nil {
 		return nil, AuthInfo{}, ladda.Wrap(op, err)
 	}
-	if len(st.Samples) > 0 {
+	var info AuthInfo
+	if st.Authorize && st.IDToken != "" {
+		// Decided after storing, excluding this transaction, so that a replayed start is not
+		// taken for concurrent use of its own token.
+		if info, err = s.Authorize(ctx, st.IDToken, tx.ID); err != nil {
+			return nil, AuthInfo{}, ladda.Wrap(op, err)
+		}
+		if created && info.Status != Accepted {
+			if err := s.store.AddFlags(ctx, tx.ID, FlagNotAuthorized); err != nil {
+				return nil, AuthInfo{}, ladda.Wrap(op, err)
+			}
+			tx.Flags = append(tx.Flags, FlagNotAuthorized)
+		}
+	}
+	if created && len(st.Samples) > 0 {
 		if _, err := s.store.RecordMeterValues(ctx, MeterReport{StationID: tx.StationID, TransactionID: tx.ID,
 			EVSEID: tx.EVSEID, ConnectorID: tx.ConnectorID, Samples: st.Samples, RegisterWh: RegisterWh(st.Samples), At: now}); err != nil {
 			return nil, AuthInfo{}, ladda.Wrap(op, err)
@@ -238,8 +242,15 @@ type Meter struct {
 // transaction and is logged.
 func (s *Service) RecordMeterValues(ctx context.Context, m Meter) error {
 	const op = "charging.RecordMeterValues"
-	prev, err := s.store.RecordMeterValues(ctx, MeterReport{StationID: m.StationID, TransactionID: m.TransactionID,
-		EVSEID: m.EVSEID, ConnectorID: m.ConnectorID, Samples: m.Samples, RegisterWh: RegisterWh(m.Samples), SeqNo: m.SeqNo, At: s.clock.Now()})
+	report := MeterReport{StationID: m.StationID, TransactionID: m.TransactionID,
+		EVSEID: m.EVSEID, ConnectorID: m.ConnectorID, Samples: m.Samples, RegisterWh: RegisterWh(m.Samples), SeqNo: m.SeqNo, At: s.clock.Now()}
+	prev, err := s.store.RecordMeterValues(ctx, report)
+	if ladda.IsKind(err, ladda.NotFound) && report.TransactionID != 0 {
+		// Values for a transaction we do not know (of this station): keep them, unattached.
+		s.log.Warn("meter values for an unknown transaction; stored without it", "station", m.StationID, "transaction", m.TransactionID)
+		report.TransactionID, report.SeqNo = 0, nil
+		prev, err = s.store.RecordMeterValues(ctx, report)
+	}
 	if err != nil {
 		return ladda.Wrap(op, err)
 	}
@@ -295,7 +306,7 @@ func (s *Service) StopTransaction(ctx context.Context, st Stop) (*Transaction, A
 			return nil, AuthInfo{}, ladda.Wrap(op, err)
 		}
 	}
-	wasActive := tx.Active()
+	wasActive, prevSeq := tx.Active(), tx.LastSeqNo
 	stoppedBy := ""
 	if st.IDToken != tx.IDToken {
 		stoppedBy = st.IDToken
@@ -305,6 +316,7 @@ func (s *Service) StopTransaction(ctx context.Context, st Stop) (*Transaction, A
 	if err != nil {
 		return nil, AuthInfo{}, ladda.Wrap(op, err)
 	}
+	s.checkSeq(ctx, tx.StationID, tx.ID, prevSeq, st.SeqNo)
 	if wasActive {
 		s.events.Publish(ctx, ladda.Event{Type: ladda.EventTransactionEnded, StationID: tx.StationID, Time: s.clock.Now(), Data: tx})
 	}
@@ -323,15 +335,17 @@ func (s *Service) find(ctx context.Context, station ladda.StationID, id ladda.Tr
 }
 
 func (s *Service) recordUnknownStart(ctx context.Context, st Stop) (*Transaction, error) {
-	key := st.StationTxID
+	key, startKey := st.StationTxID, StartKey(Start{StationTxID: st.StationTxID})
 	if key == "" {
+		// 1.6: the id was ours, but we have no record of it; keep the station's number.
 		key = strconv.FormatInt(int64(st.TransactionID), 10)
+		startKey = "unknown:" + key
 	}
 	s.log.Warn("stop for a transaction never started; recording it", "station", st.StationID, "transaction", key)
 	tx := &Transaction{
 		StationID:   st.StationID,
 		StationTxID: key,
-		StartKey:    "unknown:" + key,
+		StartKey:    startKey,
 		EVSEID:      st.EVSEID,
 		ConnectorID: st.ConnectorID,
 		IDToken:     st.IDToken,

@@ -21,9 +21,11 @@ type Credential struct {
 // IsZero reports whether no password is set.
 func (c Credential) IsZero() bool { return len(c.Hash) == 0 }
 
-// Password length limits of OCPP 2.0.1 (BasicAuthPassword: 16 to 40 characters).
+// Password length limits. OCPP 2.0.1 stations take 16 to 40 characters (BasicAuthPassword);
+// OCPP 1.6 sets no rule, and installed 1.6 stations often carry shorter keys, so Ladda accepts
+// from 8 characters. Passwords Ladda generates are always 40 characters.
 const (
-	MinPasswordLen = 16
+	MinPasswordLen = 8
 	MaxPasswordLen = 40
 )
 

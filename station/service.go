@@ -146,8 +146,8 @@ type Change struct {
 }
 
 // Update applies c and returns the station and, if the password was rotated, the new password
-// (shown only this once). A station whose password changed or that was rejected is
-// disconnected, so that it reconnects with the new state.
+// (shown only this once). A station whose password or registration changed is disconnected,
+// so that it reconnects and boots with the new state.
 func (s *Service) Update(ctx context.Context, id ladda.StationID, c Change) (*Station, string, error) {
 	const op = "station.Update"
 	u := Update{Description: c.Description, Registration: c.Registration}
@@ -169,7 +169,9 @@ func (s *Service) Update(ctx context.Context, id ladda.StationID, c Change) (*St
 	if err != nil {
 		return nil, "", ladda.Wrap(op, err)
 	}
-	if s.connections != nil && (c.Password != nil || (c.Registration != nil && *c.Registration != Accepted)) {
+	// A new password, or a new registration, takes effect on the station's next connection
+	// (and boot), so close the current one.
+	if s.connections != nil && (c.Password != nil || c.Registration != nil) {
 		s.connections.Disconnect(string(id))
 	}
 	return st, password, nil
