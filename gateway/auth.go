@@ -64,6 +64,17 @@ func credentials(r *http.Request, id string) (Credentials, error) {
 }
 
 // publicMessage is the text a refused station sees for err.
+// refusedForCredentials reports whether an authentication error is a verdict on the
+// credentials (401) rather than a failure to check them (503). Errors that are not ours are
+// credential problems of our own making, such as a basic-auth user that is not the station.
+func refusedForCredentials(err error) bool {
+	var le *ladda.Error
+	if !errors.As(err, &le) {
+		return true
+	}
+	return le.Kind == ladda.Unauthorized || le.Kind == ladda.Forbidden || le.Kind == ladda.Invalid
+}
+
 func publicMessage(err error) string {
 	var le *ladda.Error
 	if errors.As(err, &le) && le.Kind == ladda.Unauthorized && le.Message != "" {

@@ -246,3 +246,34 @@ func TestClientCertificates(t *testing.T) {
 		t.Error("Authenticator was asked about an untrusted certificate")
 	}
 }
+
+// TestAuthenticatorFailureIsNotAVerdict: when the credentials cannot be checked (the store is
+// down), the station is told to come back later, not that its password is wrong.
+func TestAuthenticatorFailureIsNotAVerdict(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"store down", &ladda.Error{Kind: ladda.Internal, Op: "store.Station", Err: errors.New("disk I/O error")}, http.StatusServiceUnavailable},
+		{"overloaded", ladda.Errorf(ladda.Unavailable, "x", "busy"), http.StatusServiceUnavailable},
+		{"wrong password", ladda.Errorf(ladda.Unauthorized, "x", "wrong password"), http.StatusUnauthorized},
+		{"foreign error", errors.New("no"), http.StatusUnauthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ts := MustServer(t, func(c *Config) {
+				c.Authenticator = AuthenticatorFunc(func(context.Context, Credentials) error { return tc.err })
+			})
+			_, err := Dial(context.Background(), ts.url+"CP-1", DialOptions{Subprotocols: []string{"ocpp1.6"}, Username: "CP-1", Password: "pw"})
+			var de *DialError
+			if !errors.As(err, &de) || de.StatusCode != tc.want {
+				t.Fatalf("Dial = %v, want HTTP %d", err, tc.want)
+			}
+			if strings.Contains(de.Body, "disk") {
+				t.Fatalf("refusal leaks the cause: %s", de.Body)
+			}
+		})
+	}
+}

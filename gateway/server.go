@@ -198,7 +198,9 @@ func (s *session) handleCall(ctx context.Context, action string, payload json.Ra
 //     offers no supported OCPP version, as OCPP-J 1.6 and 2.0.1 Part 4 prescribe (section
 //     "OCPP version"; RFC 6455 §4.2.2 forbids answering with a subprotocol not offered);
 //   - 401 with WWW-Authenticate and a JSON error when the basic-auth user or certificate
-//     common name is not the station id, or the Authenticator refuses;
+//     common name is not the station id, or the Authenticator refuses the credentials;
+//   - 503 with Retry-After when the Authenticator fails for another reason (an error that
+//     is not a *ladda.Error of kind Unauthorized or Forbidden);
 //   - otherwise 101, and the station's session starts, replacing an older one.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id, ok := stationID(r.URL)
@@ -225,10 +227,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.cfg.Authenticator.AuthenticateStation(r.Context(), creds)
 	}
-	if err != nil {
+	if err != nil && refusedForCredentials(err) {
 		s.log.Info("gateway: station refused", "station", id, "remote", r.RemoteAddr, "error", err)
 		w.Header().Set("WWW-Authenticate", `Basic realm="ladda"`)
 		s.refuse(w, http.StatusUnauthorized, publicMessage(err))
+		return
+	}
+	if err != nil {
+		// The check itself failed (say, the database is down): tell the station to come back
+		// later rather than that its credentials are wrong, which some stations take as final.
+		s.log.Error("gateway: could not authenticate station", "station", id, "remote", r.RemoteAddr, "error", err)
+		w.Header().Set("Retry-After", "30")
+		s.refuse(w, http.StatusServiceUnavailable, "cannot check credentials now; try again later")
 		return
 	}
 
