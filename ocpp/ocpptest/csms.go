@@ -1,0 +1,574 @@
+package ocpptest
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ladda-csms/ladda/ocpp/ocppj"
+	"github.com/ladda-csms/ladda/ocpp/v16"
+	"github.com/ladda-csms/ladda/ocpp/v201"
+)
+
+// Hook sees every CALL from the CSMS before the station handles it, and decides how it is
+// answered. It runs on the connection's handler goroutine, one CALL at a time.
+type Hook func(ctx context.Context, action string, payload json.RawMessage) Answer
+
+// Answer is a Hook's decision. The zero Answer lets the station answer as it would.
+type Answer struct {
+	// Delay makes the station wait this long before answering, like a slow station; the
+	// CSMS's call may time out meanwhile.
+	Delay time.Duration
+	// Refuse answers with the action's refusal (status Rejected, or the nearest the action
+	// has) and does nothing.
+	Refuse bool
+	// Error, when set, is sent as a CALLERROR instead of any answer.
+	Error *ocppj.Error
+}
+
+// remoteChargeLimit bounds a remotely started session that nobody stops: the car is full.
+const remoteChargeLimit = 8 * time.Hour
+
+// onCall answers a CALL from the CSMS (gateway.DialOptions.OnCall).
+func (s *Station) onCall(ctx context.Context, action string, payload json.RawMessage) (json.RawMessage, *ocppj.Error) {
+	var a Answer
+	if s.cfg.Hook != nil {
+		a = s.cfg.Hook(ctx, action, payload)
+	}
+	if a.Delay > 0 {
+		t := time.NewTimer(a.Delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ocppj.Errorf(ocppj.FaultInternal, "station is going away")
+		case <-t.C:
+		}
+	}
+	if a.Error != nil {
+		return nil, a.Error
+	}
+	s.log.Debug("CALL from the CSMS", "action", action, "refuse", a.Refuse)
+	var res any
+	var cerr *ocppj.Error
+	if s.cfg.Version == V16 {
+		res, cerr = s.handle16(action, payload, a.Refuse)
+	} else {
+		res, cerr = s.handle201(action, payload, a.Refuse)
+	}
+	if cerr != nil {
+		return nil, cerr
+	}
+	out, err := json.Marshal(res)
+	if err != nil {
+		return nil, ocppj.Errorf(ocppj.FaultInternal, "encoding the answer: %v", err)
+	}
+	return out, nil
+}
+
+// decode reads a typed request, or answers FormatViolation.
+func decode[Req any](payload json.RawMessage, f func(req *Req) any) (any, *ocppj.Error) {
+	var req Req
+	if err := json.Unmarshal(payload, &req); err != nil {
+		return nil, ocppj.Errorf(ocppj.FaultFormat, "%v", err)
+	}
+	return f(&req), nil
+}
+
+func (s *Station) handle16(action string, payload json.RawMessage, refuse bool) (any, *ocppj.Error) {
+	switch action {
+	case "Reset":
+		return decode(payload, func(req *v16.ResetRequest) any {
+			if refuse {
+				return &v16.ResetResponse{Status: v16.ResetStatusRejected}
+			}
+			reason := v16.ReasonSoftReset
+			if req.Type == v16.ResetHard {
+				reason = v16.ReasonHardReset
+			}
+			s.afterAnswer(func(ctx context.Context) { s.reboot(ctx, string(reason)) })
+			return &v16.ResetResponse{Status: v16.ResetStatusAccepted}
+		})
+	case "ChangeAvailability":
+		return decode(payload, func(req *v16.ChangeAvailabilityRequest) any {
+			if refuse || req.ConnectorID < 0 || req.ConnectorID > s.cfg.Connectors {
+				return &v16.ChangeAvailabilityResponse{Status: v16.AvailabilityStatusRejected}
+			}
+			scheduled := s.changeAvailability(req.ConnectorID, req.Type == v16.AvailabilityInoperative)
+			if scheduled {
+				return &v16.ChangeAvailabilityResponse{Status: v16.AvailabilityStatusScheduled}
+			}
+			return &v16.ChangeAvailabilityResponse{Status: v16.AvailabilityStatusAccepted}
+		})
+	case "GetConfiguration":
+		return decode(payload, func(req *v16.GetConfigurationRequest) any { return s.getConfiguration(req, refuse) })
+	case "ChangeConfiguration":
+		return decode(payload, func(req *v16.ChangeConfigurationRequest) any {
+			if strings.Contains(req.Key, "/") { // a 2.0.1 name, not a 1.6 key
+				return &v16.ChangeConfigurationResponse{Status: v16.ConfigurationStatusNotSupported}
+			}
+			return &v16.ChangeConfigurationResponse{Status: v16.ConfigurationStatus(s.set(req.Key, req.Value, refuse))}
+		})
+	case "TriggerMessage":
+		return decode(payload, func(req *v16.TriggerMessageRequest) any {
+			return &v16.TriggerMessageResponse{Status: s.trigger16(req, refuse)}
+		})
+	case "RemoteStartTransaction":
+		return decode(payload, func(req *v16.RemoteStartTransactionRequest) any {
+			n := 0
+			if req.ConnectorID != nil {
+				n = *req.ConnectorID
+			}
+			if refuse || !s.remoteStart(n, req.IDTag, nil) {
+				return &v16.RemoteStartTransactionResponse{Status: v16.RemoteStartStopStatusRejected}
+			}
+			return &v16.RemoteStartTransactionResponse{Status: v16.RemoteStartStopStatusAccepted}
+		})
+	case "RemoteStopTransaction":
+		return decode(payload, func(req *v16.RemoteStopTransactionRequest) any {
+			if refuse || !s.remoteStop(strconv.Itoa(req.TransactionID)) {
+				return &v16.RemoteStopTransactionResponse{Status: v16.RemoteStartStopStatusRejected}
+			}
+			return &v16.RemoteStopTransactionResponse{Status: v16.RemoteStartStopStatusAccepted}
+		})
+	case "DataTransfer":
+		return decode(payload, func(*v16.DataTransferRequest) any {
+			return &v16.DataTransferResponse{Status: v16.DataTransferStatusUnknownVendorId}
+		})
+	}
+	return nil, ocppj.Errorf(ocppj.FaultNotImplemented, "the simulated station does not implement %s", action)
+}
+
+func (s *Station) handle201(action string, payload json.RawMessage, refuse bool) (any, *ocppj.Error) {
+	switch action {
+	case "Reset":
+		return decode(payload, func(req *v201.ResetRequest) any { return &v201.ResetResponse{Status: s.reset201(req, refuse)} })
+	case "ChangeAvailability":
+		return decode(payload, func(req *v201.ChangeAvailabilityRequest) any {
+			n := 0
+			if req.EVSE != nil {
+				n = req.EVSE.ID
+			}
+			if refuse || n < 0 || n > s.cfg.Connectors {
+				return &v201.ChangeAvailabilityResponse{Status: v201.ChangeAvailabilityStatusRejected}
+			}
+			if s.changeAvailability(n, req.OperationalStatus == v201.OperationalStatusInoperative) {
+				return &v201.ChangeAvailabilityResponse{Status: v201.ChangeAvailabilityStatusScheduled}
+			}
+			return &v201.ChangeAvailabilityResponse{Status: v201.ChangeAvailabilityStatusAccepted}
+		})
+	case "GetVariables":
+		return decode(payload, func(req *v201.GetVariablesRequest) any { return s.getVariables(req, refuse) })
+	case "SetVariables":
+		return decode(payload, func(req *v201.SetVariablesRequest) any { return s.setVariables(req, refuse) })
+	case "TriggerMessage":
+		return decode(payload, func(req *v201.TriggerMessageRequest) any {
+			return &v201.TriggerMessageResponse{Status: s.trigger201(req, refuse)}
+		})
+	case "RequestStartTransaction":
+		return decode(payload, func(req *v201.RequestStartTransactionRequest) any {
+			n := 0
+			if req.EVSEID != nil {
+				n = *req.EVSEID
+			}
+			id := req.RemoteStartID
+			if refuse || !s.remoteStart(n, req.IDToken.IDToken, &id) {
+				return &v201.RequestStartTransactionResponse{Status: v201.RequestStartStopStatusRejected}
+			}
+			return &v201.RequestStartTransactionResponse{Status: v201.RequestStartStopStatusAccepted}
+		})
+	case "RequestStopTransaction":
+		return decode(payload, func(req *v201.RequestStopTransactionRequest) any {
+			if refuse || !s.remoteStop(req.TransactionID) {
+				return &v201.RequestStopTransactionResponse{Status: v201.RequestStartStopStatusRejected}
+			}
+			return &v201.RequestStopTransactionResponse{Status: v201.RequestStartStopStatusAccepted}
+		})
+	case "DataTransfer":
+		return decode(payload, func(*v201.DataTransferRequest) any {
+			return &v201.DataTransferResponse{Status: v201.DataTransferStatusUnknownVendorId}
+		})
+	}
+	return nil, ocppj.Errorf(ocppj.FaultNotImplemented, "the simulated station does not implement %s", action)
+}
+
+// reboot does what a reset does: stop every session with reason, drop the connection, and
+// come up again (boot reason RemoteReset in 2.0.1).
+func (s *Station) reboot(ctx context.Context, reason string) {
+	for _, sess := range s.sessions() {
+		if err := sess.Stop(ctx, reason); err != nil {
+			s.log.Debug("reset: stopping a session failed", "transaction", sess.TransactionID, "err", err)
+		}
+	}
+	_ = s.Disconnect()
+	s.mu.Lock()
+	s.bootReason = v201.BootReasonRemoteReset
+	s.mu.Unlock()
+	upCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := s.Up(upCtx); err != nil {
+		s.log.Debug("reset: coming up again failed", "err", err)
+	}
+}
+
+func (s *Station) reset201(req *v201.ResetRequest, refuse bool) v201.ResetStatus {
+	if refuse || req.EVSEID != nil { // resetting a single EVSE is not something this station can do
+		return v201.ResetStatusRejected
+	}
+	reason := string(v201.ReasonImmediateReset)
+	if req.Type == v201.ResetOnIdle {
+		s.mu.Lock()
+		busy := s.activeLocked() > 0
+		if busy {
+			s.resetAfter = reason
+		}
+		s.mu.Unlock()
+		if busy {
+			return v201.ResetStatusScheduled
+		}
+	}
+	s.afterAnswer(func(ctx context.Context) { s.reboot(ctx, reason) })
+	return v201.ResetStatusAccepted
+}
+
+// changeAvailability sets connector n (0: all) Inoperative or Operative and reports the new
+// status after the answer. A connector with a session becomes Inoperative when it ends; the
+// result then is true (Scheduled).
+func (s *Station) changeAvailability(n int, inoperative bool) (scheduled bool) {
+	var report []int
+	s.mu.Lock()
+	for i, c := range s.connectors {
+		if n != 0 && i != n-1 {
+			continue
+		}
+		switch {
+		case inoperative && c.session != nil:
+			c.scheduled, scheduled = true, true
+		case inoperative:
+			c.inoperative = true
+			report = append(report, i+1)
+		default:
+			c.inoperative, c.scheduled = false, false
+			if c.session == nil {
+				report = append(report, i+1)
+			}
+		}
+	}
+	s.mu.Unlock()
+	if len(report) > 0 {
+		s.afterAnswer(func(ctx context.Context) {
+			for _, id := range report {
+				if err := s.StatusNotification(ctx, id, s.idleStatus(id)); err != nil {
+					s.log.Debug("availability: status report failed", "err", err)
+				}
+			}
+		})
+	}
+	return scheduled
+}
+
+func (s *Station) getConfiguration(req *v16.GetConfigurationRequest, refuse bool) *v16.GetConfigurationResponse {
+	out := &v16.GetConfigurationResponse{}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(req.Key) == 0 && !refuse {
+		for _, st := range s.settings {
+			if st.key != "" {
+				out.ConfigurationKey = append(out.ConfigurationKey, v16.KeyValue{Key: st.key, Readonly: st.readonly, Value: st.value})
+			}
+		}
+		return out
+	}
+	for _, k := range req.Key {
+		if st := s.findLocked(k); st != nil && st.key != "" && !refuse {
+			out.ConfigurationKey = append(out.ConfigurationKey, v16.KeyValue{Key: st.key, Readonly: st.readonly, Value: st.value})
+		} else {
+			out.UnknownKey = append(out.UnknownKey, k)
+		}
+	}
+	return out
+}
+
+// set changes a setting by its 1.6 key or 2.0.1 "Component/Variable" name and returns the
+// outcome in the words both versions share: Accepted, Rejected, or NotSupported (unknown).
+func (s *Station) set(name, value string, refuse bool) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.findLocked(name)
+	switch {
+	case st == nil:
+		return "NotSupported"
+	case refuse || st.readonly || !st.valid(value):
+		return "Rejected"
+	}
+	st.value = value
+	return "Accepted"
+}
+
+// variableStatus tells whether the station has a 2.0.1 component and variable with the
+// attribute: Accepted, UnknownComponent, UnknownVariable or NotSupportedAttributeType.
+func (s *Station) variableStatus(c v201.Component, v v201.Variable, attr v201.Attribute) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	known := false
+	for _, st := range s.settings {
+		if st.component == c.Name {
+			known = true
+			if st.variable == v.Name {
+				if attr != "" && attr != v201.AttributeActual {
+					return "NotSupportedAttributeType"
+				}
+				return "Accepted"
+			}
+		}
+	}
+	if known {
+		return "UnknownVariable"
+	}
+	return "UnknownComponent"
+}
+
+func (s *Station) getVariables(req *v201.GetVariablesRequest, refuse bool) *v201.GetVariablesResponse {
+	out := &v201.GetVariablesResponse{GetVariableResult: []v201.GetVariableResult{}}
+	for _, d := range req.GetVariableData {
+		r := v201.GetVariableResult{AttributeType: d.AttributeType, Component: d.Component, Variable: d.Variable}
+		status := s.variableStatus(d.Component, d.Variable, d.AttributeType)
+		if refuse && status == "Accepted" {
+			status = "Rejected"
+		}
+		r.AttributeStatus = v201.GetVariableStatus(status)
+		if status == "Accepted" {
+			r.AttributeValue, _ = s.Setting(d.Component.Name + "/" + d.Variable.Name)
+		}
+		out.GetVariableResult = append(out.GetVariableResult, r)
+	}
+	return out
+}
+
+func (s *Station) setVariables(req *v201.SetVariablesRequest, refuse bool) *v201.SetVariablesResponse {
+	out := &v201.SetVariablesResponse{SetVariableResult: []v201.SetVariableResult{}}
+	for _, d := range req.SetVariableData {
+		r := v201.SetVariableResult{AttributeType: d.AttributeType, Component: d.Component, Variable: d.Variable}
+		status := s.variableStatus(d.Component, d.Variable, d.AttributeType)
+		if status == "Accepted" {
+			status = s.set(d.Component.Name+"/"+d.Variable.Name, d.AttributeValue, refuse)
+		}
+		r.AttributeStatus = v201.SetVariableStatus(status)
+		out.SetVariableResult = append(out.SetVariableResult, r)
+	}
+	return out
+}
+
+// connectorsFor returns connector n, or all when n is 0.
+func (s *Station) connectorsFor(n int) []int {
+	if n != 0 {
+		return []int{n}
+	}
+	all := make([]int, s.cfg.Connectors)
+	for i := range all {
+		all[i] = i + 1
+	}
+	return all
+}
+
+func (s *Station) trigger16(req *v16.TriggerMessageRequest, refuse bool) v16.TriggerMessageStatus {
+	n := 0
+	if req.ConnectorID != nil {
+		n = *req.ConnectorID
+	}
+	if refuse || n < 0 || n > s.cfg.Connectors {
+		return v16.TriggerMessageStatusRejected
+	}
+	var send func(ctx context.Context) error
+	switch req.RequestedMessage {
+	case v16.MessageTriggerBootNotification:
+		send = func(ctx context.Context) error { _, err := s.BootOnce(ctx); return err }
+	case v16.MessageTriggerHeartbeat:
+		send = func(ctx context.Context) error { _, err := s.Heartbeat(ctx); return err }
+	case v16.MessageTriggerStatusNotification:
+		send = func(ctx context.Context) error {
+			if req.ConnectorID != nil && n == 0 {
+				return s.StatusNotification(ctx, 0, StatusAvailable)
+			}
+			for _, id := range s.connectorsFor(n) {
+				st, _ := s.Status(id)
+				if err := s.StatusNotification(ctx, id, st); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	case v16.MessageTriggerMeterValues:
+		send = func(ctx context.Context) error { return s.meterNow(ctx, n) }
+	case v16.MessageTriggerDiagnosticsStatusNotification:
+		send = func(ctx context.Context) error {
+			return s.call(ctx, "DiagnosticsStatusNotification", &v16.DiagnosticsStatusNotificationRequest{Status: v16.DiagnosticsStatusIdle}, nil)
+		}
+	case v16.MessageTriggerFirmwareStatusNotification:
+		send = func(ctx context.Context) error {
+			return s.call(ctx, "FirmwareStatusNotification", &v16.FirmwareStatusNotificationRequest{Status: v16.FirmwareStatusIdle}, nil)
+		}
+	default:
+		return v16.TriggerMessageStatusNotImplemented
+	}
+	s.afterAnswer(func(ctx context.Context) {
+		if err := send(ctx); err != nil {
+			s.log.Debug("triggered message failed", "message", req.RequestedMessage, "err", err)
+		}
+	})
+	return v16.TriggerMessageStatusAccepted
+}
+
+func (s *Station) trigger201(req *v201.TriggerMessageRequest, refuse bool) v201.TriggerMessageStatus {
+	n := 0
+	if req.EVSE != nil {
+		n = req.EVSE.ID
+	}
+	if refuse || n < 0 || n > s.cfg.Connectors {
+		return v201.TriggerMessageStatusRejected
+	}
+	var send func(ctx context.Context) error
+	switch req.RequestedMessage {
+	case v201.MessageTriggerBootNotification:
+		s.mu.Lock()
+		s.bootReason = v201.BootReasonTriggered
+		s.mu.Unlock()
+		send = func(ctx context.Context) error { _, err := s.BootOnce(ctx); return err }
+	case v201.MessageTriggerHeartbeat:
+		send = func(ctx context.Context) error { _, err := s.Heartbeat(ctx); return err }
+	case v201.MessageTriggerStatusNotification:
+		send = func(ctx context.Context) error {
+			for _, id := range s.connectorsFor(n) {
+				st, _ := s.Status(id)
+				if err := s.StatusNotification(ctx, id, st); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	case v201.MessageTriggerMeterValues:
+		send = func(ctx context.Context) error { return s.meterNow(ctx, n) }
+	case v201.MessageTriggerTransactionEvent:
+		var sessions []*Session
+		for _, sess := range s.sessions() {
+			if n == 0 || sess.Connector == n {
+				sessions = append(sessions, sess)
+			}
+		}
+		if len(sessions) == 0 {
+			return v201.TriggerMessageStatusRejected
+		}
+		send = func(ctx context.Context) error {
+			for _, sess := range sessions {
+				if err := sess.report(ctx, sess.EnergyWh(), true); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	case v201.MessageTriggerFirmwareStatusNotification:
+		send = func(ctx context.Context) error {
+			return s.call(ctx, "FirmwareStatusNotification", &v201.FirmwareStatusNotificationRequest{Status: v201.FirmwareStatusIdle}, nil)
+		}
+	case v201.MessageTriggerLogStatusNotification:
+		send = func(ctx context.Context) error {
+			return s.call(ctx, "LogStatusNotification", &v201.LogStatusNotificationRequest{Status: v201.UploadLogStatusIdle}, nil)
+		}
+	default:
+		return v201.TriggerMessageStatusNotImplemented
+	}
+	s.afterAnswer(func(ctx context.Context) {
+		if err := send(ctx); err != nil {
+			s.log.Debug("triggered message failed", "message", req.RequestedMessage, "err", err)
+		}
+	})
+	return v201.TriggerMessageStatusAccepted
+}
+
+// meterNow sends the register of connector n (0: all) with context Trigger: within the
+// session's transaction when it has one.
+func (s *Station) meterNow(ctx context.Context, n int) error {
+	for _, id := range s.connectorsFor(n) {
+		if sess, ok := s.Session(id); ok {
+			if err := sess.report(ctx, sess.EnergyWh(), true); err != nil {
+				return err
+			}
+			continue
+		}
+		now, reg := s.now(), s.register(id)
+		var err error
+		if s.cfg.Version == V16 {
+			err = s.call(ctx, "MeterValues", &v16.MeterValuesRequest{
+				ConnectorID: id,
+				MeterValue:  []v16.MeterValue{meterValue16(now, reg, 0, v16.ReadingContextTrigger)},
+			}, nil)
+		} else {
+			err = s.call(ctx, "MeterValues", &v201.MeterValuesRequest{
+				EVSEID:     id,
+				MeterValue: []v201.MeterValue{meterValue201(now, reg, 0, v201.ReadingContextTrigger)},
+			}, nil)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remoteStart accepts a remote start on connector n (0: the first free one) and starts the
+// session after the answer; the car then charges until stopped. It reports false when no
+// connector can take it.
+func (s *Station) remoteStart(n int, tag string, remoteStartID *int) bool {
+	if n < 0 || n > s.cfg.Connectors {
+		return false
+	}
+	s.mu.Lock()
+	chosen := 0
+	for _, id := range s.connectorsFor(n) {
+		if c := s.connectors[id-1]; c.session == nil && !c.inoperative {
+			chosen = id
+			break
+		}
+	}
+	authorize := false
+	if st := s.findLocked("AuthorizeRemoteTxRequests"); st != nil {
+		authorize = st.value == "true"
+	}
+	s.mu.Unlock()
+	if chosen == 0 {
+		return false
+	}
+	s.afterAnswer(func(ctx context.Context) {
+		sess, err := s.startSession(ctx, chosen, tag, startOptions{authorize: authorize, remote: true, remoteStartID: remoteStartID})
+		if err != nil {
+			s.log.Debug("remote start failed", "connector", chosen, "err", err)
+			return
+		}
+		if err := sess.Charge(ctx, remoteChargeLimit); err != nil {
+			return // the station is closing
+		}
+		select {
+		case <-sess.Done():
+		default:
+			_ = sess.Stop(ctx, string(v16.ReasonEVDisconnected))
+		}
+	})
+	return true
+}
+
+// remoteStop accepts a remote stop of a transaction this station runs and stops it after the
+// answer; false when there is no such transaction.
+func (s *Station) remoteStop(transactionID string) bool {
+	for _, sess := range s.sessions() {
+		if sess.TransactionID == transactionID {
+			s.afterAnswer(func(ctx context.Context) {
+				if err := sess.Stop(ctx, string(v16.ReasonRemote)); err != nil {
+					s.log.Debug("remote stop failed", "transaction", transactionID, "err", err)
+				}
+			})
+			return true
+		}
+	}
+	return false
+}

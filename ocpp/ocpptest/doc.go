@@ -1,0 +1,25 @@
+// Package ocpptest is a simulated charging station, in the spirit of net/http/httptest: a
+// Station speaks OCPP 1.6J or 2.0.1 to a CSMS over a real WebSocket (through gateway.Dial) and
+// behaves as a simple, well-behaved station would. Tests use it to drive the server end to
+// end; `ladda sim` runs a few for demos and `ladda load` runs thousands for benchmarks.
+//
+// A Station has a version-neutral API: Connect, Boot (which obeys Accepted, Pending and
+// Rejected and their retry interval), Heartbeat, StatusNotification, Authorize, and sessions:
+// StartSession, Session.Meter (or Session.Charge, which meters at the configured power and
+// interval) and Session.Stop. In 1.6 a session is Authorize, StatusNotification Preparing,
+// StartTransaction and StatusNotification Charging; MeterValues with the transaction id; and
+// StopTransaction with its transactionData, then Finishing and Available. In 2.0.1 it is
+// Authorize, StatusNotification Occupied, TransactionEvent Started / Updated / Ended with
+// sequence numbers and the station's own transaction id, then Available. A token the CSMS
+// does not accept ends the session as a real station would (1.6: StopTransaction with reason
+// DeAuthorized) and StartSession returns a *RejectedError.
+//
+// The station answers the CSMS's own CALLs: Reset, ChangeAvailability, GetConfiguration and
+// ChangeConfiguration (1.6), GetVariables and SetVariables (2.0.1), TriggerMessage,
+// RemoteStartTransaction / RemoteStopTransaction (1.6) and RequestStartTransaction /
+// RequestStopTransaction (2.0.1), DataTransfer; every other action is answered NotImplemented.
+// Config.Hook lets a test refuse, delay or fail any of them.
+//
+// Every payload it sends or reads is a typed struct of ocpp/v16 or ocpp/v201. It never
+// imports the WebSocket library itself: only gateway does.
+package ocpptest
