@@ -1,0 +1,125 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ladda-csms/ladda/account"
+)
+
+// route is one endpoint. A route either has a handler, registered with huma and so described in
+// the OpenAPI document, or raw, a plain http.Handler outside the document.
+type route struct {
+	Method  string
+	Path    string
+	ID      string       // OpenAPI operationId
+	Summary string       // one line for the OpenAPI document
+	Role    account.Role // role the API key needs; public (empty) for no key at all
+	Status  int          // status of success; 0 means 200
+	Errors  []int        // error statuses the operation itself may answer, besides 401/403/422/500
+
+	handler register
+	raw     http.Handler
+}
+
+// public marks routes that need no API key.
+const public account.Role = ""
+
+// bearerScheme names the security scheme of the OpenAPI document.
+const bearerScheme = "bearer"
+
+// routes is the whole surface of the API. Read it first.
+func (s *server) routes() []route {
+	const (
+		GET, POST, PATCH, DELETE = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
+		admin                    = account.Admin
+		v1                       = Prefix
+	)
+	return []route{
+		{Method: GET, Path: "/healthz", ID: "get-health", Summary: "Liveness: the process is up", Role: public, handler: handle(s.health)},
+		{Method: GET, Path: "/readyz", ID: "get-ready", Summary: "Readiness: the store answers", Role: public, Errors: []int{503}, handler: handle(s.readiness)},
+		{Method: GET, Path: v1 + "/openapi.json", ID: "get-openapi", Summary: "This API's OpenAPI 3.1 document", Role: public, raw: http.HandlerFunc(s.serveOpenAPI)},
+
+		{Method: POST, Path: v1 + "/stations", ID: "create-station", Summary: "Register a station", Role: admin, Status: 201, Errors: []int{400, 409}, handler: handle(s.createStation)},
+		{Method: GET, Path: v1 + "/stations", ID: "list-stations", Summary: "List stations", Role: admin, handler: handle(s.listStations)},
+		{Method: GET, Path: v1 + "/stations/{id}", ID: "get-station", Summary: "Get a station", Role: admin, Errors: []int{404}, handler: handle(s.getStation)},
+		{Method: PATCH, Path: v1 + "/stations/{id}", ID: "update-station", Summary: "Change a station", Role: admin, Errors: []int{400, 404}, handler: handle(s.updateStation)},
+		{Method: DELETE, Path: v1 + "/stations/{id}", ID: "delete-station", Summary: "Delete a station", Role: admin, Status: 204, Errors: []int{404}, handler: handle(s.deleteStation)},
+
+		{Method: POST, Path: v1 + "/id-tokens", ID: "create-id-token", Summary: "Add an ID token", Role: admin, Status: 201, Errors: []int{400, 409}, handler: handle(s.createIDToken)},
+		{Method: GET, Path: v1 + "/id-tokens", ID: "list-id-tokens", Summary: "List ID tokens", Role: admin, handler: handle(s.listIDTokens)},
+		{Method: GET, Path: v1 + "/id-tokens/{idToken}", ID: "get-id-token", Summary: "Get an ID token", Role: admin, Errors: []int{404}, handler: handle(s.getIDToken)},
+		{Method: PATCH, Path: v1 + "/id-tokens/{idToken}", ID: "update-id-token", Summary: "Change an ID token", Role: admin, Errors: []int{400, 404}, handler: handle(s.updateIDToken)},
+		{Method: DELETE, Path: v1 + "/id-tokens/{idToken}", ID: "delete-id-token", Summary: "Delete an ID token", Role: admin, Status: 204, Errors: []int{404}, handler: handle(s.deleteIDToken)},
+
+		{Method: GET, Path: v1 + "/transactions", ID: "list-transactions", Summary: "List transactions, newest first", Role: admin, handler: handle(s.listTransactions)},
+		{Method: GET, Path: v1 + "/transactions/{id}", ID: "get-transaction", Summary: "Get a transaction with its meter values", Role: admin, Errors: []int{404}, handler: handle(s.getTransaction)},
+	}
+}
+
+// register adds one operation to api; fail turns a handler's error into the error response.
+type register func(api huma.API, op huma.Operation, fail func(ctx context.Context, op string, err error) huma.StatusError)
+
+// handle adapts a typed handler to the route table. Every error it returns goes through fail, so
+// that huma never shows the text of an unclassified error.
+func handle[I, O any](h func(context.Context, *I) (*O, error)) register {
+	return func(api huma.API, op huma.Operation, fail func(context.Context, string, error) huma.StatusError) {
+		id := op.OperationID
+		huma.Register(api, op, func(ctx context.Context, in *I) (*O, error) {
+			out, err := h(ctx, in)
+			if err != nil {
+				return nil, fail(ctx, id, err)
+			}
+			return out, nil
+		})
+	}
+}
+
+// operation describes r to huma: its place in the document, its errors, and, for routes that need
+// a key, the security requirement and the middleware that enforces it.
+func (s *server) operation(r route) huma.Operation {
+	op := huma.Operation{
+		OperationID:   r.ID,
+		Method:        r.Method,
+		Path:          r.Path,
+		Summary:       r.Summary,
+		Tags:          []string{tagOf(r.Path)},
+		DefaultStatus: r.Status,
+		MaxBodyBytes:  MaxBodyBytes,
+		Errors:        append([]int(nil), r.Errors...),
+	}
+	if r.Role != public {
+		op.Security = []map[string][]string{{bearerScheme: {}}}
+		op.Extensions = map[string]any{"x-ladda-role": string(r.Role)}
+		op.Description = "Needs an API key with role " + string(r.Role) + "."
+		op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden)
+		op.Middlewares = huma.Middlewares{s.authenticate(r.Role)}
+	}
+	return op
+}
+
+// tagOf groups operations in the document by their first path segment after the prefix.
+func tagOf(path string) string {
+	rest, ok := strings.CutPrefix(path, Prefix+"/")
+	if !ok {
+		return "health"
+	}
+	tag, _, _ := strings.Cut(rest, "/")
+	return tag
+}
+
+// methodNotAllowed answers requests to a known path with a method it does not serve.
+func methodNotAllowed(methods []string) http.Handler {
+	if slices.Contains(methods, http.MethodGet) && !slices.Contains(methods, http.MethodHead) {
+		methods = append(methods, http.MethodHead)
+	}
+	allow := strings.Join(methods, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeProblem(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed here; allowed: "+allow)
+	})
+}
