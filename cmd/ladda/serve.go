@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ladda-csms/ladda/account"
+	"github.com/ladda-csms/ladda/bus"
+	"github.com/ladda-csms/ladda/charging"
+	"github.com/ladda-csms/ladda/config"
+	"github.com/ladda-csms/ladda/gateway"
+	"github.com/ladda-csms/ladda/httpapi"
+	"github.com/ladda-csms/ladda/metrics"
+	"github.com/ladda-csms/ladda/ocpp"
+	"github.com/ladda-csms/ladda/ocpp/schema"
+	"github.com/ladda-csms/ladda/station"
+)
+
+// serve runs the server until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, rest, err := config.Load("ladda serve", args, getenv, stderr)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if len(rest) > 0 {
+		return usageError{fmt.Sprintf("serve: unexpected argument %q", rest[0])}
+	}
+	log := newLogger(cfg, stderr)
+
+	db, err := openStore(ctx, cfg.DB, cfg.BatchWindow, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	pepper := []byte(cfg.Secret)
+	if len(pepper) == 0 {
+		if pepper, err = db.Secret(ctx, "station-password-pepper", 32); err != nil {
+			return fmt.Errorf("loading the station password key: %w", err)
+		}
+	}
+	if err := db.ResetConnections(ctx); err != nil {
+		return fmt.Errorf("resetting connection states: %w", err)
+	}
+
+	events := bus.New()
+	stations := station.NewService(db, events, nil, log, station.Config{
+		Pepper:            pepper,
+		AcceptUnknown:     cfg.AcceptUnknownStations,
+		HeartbeatInterval: cfg.HeartbeatInterval,
+	})
+	chargingSvc := charging.NewService(db, events, nil, log, charging.Config{StaleAfter: cfg.StaleTransactionAfter})
+	accounts := account.NewService(db, nil)
+
+	validator, err := schema.New()
+	if err != nil {
+		return fmt.Errorf("loading OCPP schemas: %w", err)
+	}
+	router := ocpp.NewRouter(ocpp.RouterConfig{Stations: stations, Charging: chargingSvc, Validator: validator, Events: events, Logger: log})
+	gw, err := gateway.New(gateway.Config{
+		Authenticator: router,
+		Dispatcher:    router,
+		MaxFrameSize:  cfg.MaxFrameSize,
+		CallTimeout:   cfg.CallTimeout,
+		Logger:        log,
+	})
+	if err != nil {
+		return err
+	}
+	stations.SetConnections(gw)
+
+	mux := http.NewServeMux()
+	mux.Handle("/ocpp/", gw)
+	mux.Handle("/metrics", metrics.Handler(gatewayMetrics(gw, events)...))
+	mux.Handle("/", httpapi.New(httpapi.Services{
+		Stations: stations,
+		Charging: chargingSvc,
+		Accounts: accounts,
+		Ready:    db.Ping,
+		Logger:   log,
+	}))
+
+	tlsConfig, err := serverTLS(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	scheme := "http"
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+		scheme = "https"
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+
+	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { stations.Run(background) })
+	wg.Go(func() { chargingSvc.Run(background) })
+	wg.Go(func() { flushEvery(background, 10*time.Second, accounts.Flush, log) })
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("ladda started", "listen", ln.Addr().String(), "db", redactDSN(cfg.DB), "tls", tlsConfig != nil, "version", version())
+	fmt.Fprintf(stdout, "ladda: listening on %s://%s\n", scheme, ln.Addr())
+
+	select {
+	case err = <-served:
+		err = fmt.Errorf("serving HTTP: %w", err)
+	case <-ctx.Done():
+		err = nil
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if e := srv.Shutdown(shutdownCtx); e != nil && !errors.Is(e, http.ErrServerClosed) {
+		log.Warn("HTTP shutdown", "err", e)
+	}
+	if e := gw.Shutdown(shutdownCtx); e != nil {
+		log.Warn("closing station connections", "err", e)
+	}
+	stopBackground()
+	wg.Wait()
+	if e := accounts.Flush(shutdownCtx); e != nil {
+		log.Warn("flushing API key use", "err", e)
+	}
+	log.Info("stopped")
+	return err
+}
+
+func flushEvery(ctx context.Context, every time.Duration, flush func(context.Context) error, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := flush(ctx); err != nil {
+				log.Warn("flush", "err", err)
+			}
+		}
+	}
+}
+
+// serverTLS builds the TLS configuration of security profiles 2 and 3, or nil without TLS.
+// Client certificates are verified when given but not required, so that profile 2 stations
+// (password over TLS) and profile 3 stations (client certificate) share the port.
+func serverTLS(cfg config.Config) (*tls.Config, error) {
+	if cfg.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("loading --tls-cert/--tls-key: %w", err)
+	}
+	t := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if cfg.ClientCA != "" {
+		pem, err := os.ReadFile(cfg.ClientCA)
+		if err != nil {
+			return nil, fmt.Errorf("reading --client-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--client-ca %s holds no PEM certificate", cfg.ClientCA)
+		}
+		t.ClientCAs = pool
+		t.ClientAuth = tls.VerifyClientCertIfGiven
+	}
+	return t, nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated by config
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// redactDSN hides a password in a database URL for logs.
+func redactDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	scheme := strings.Index(dsn, "://")
+	if at < 0 || scheme < 0 {
+		return dsn
+	}
+	userinfo := dsn[scheme+3 : at]
+	if i := strings.Index(userinfo, ":"); i >= 0 {
+		return dsn[:scheme+3] + userinfo[:i] + ":***" + dsn[at:]
+	}
+	return dsn
+}
+
+// gatewayMetrics lists the numbers of the OCPP gateway and the event bus for /metrics.
+func gatewayMetrics(gw *gateway.Server, events *bus.Bus) []metrics.Metric {
+	stat := func(f func(gateway.Stats) uint64) func() float64 {
+		return func() float64 { return float64(f(gw.Stats())) }
+	}
+	return []metrics.Metric{
+		{Name: "ladda_ocpp_connections", Help: "Stations connected now.", Value: func() float64 { return float64(gw.Count()) }},
+		{Name: "ladda_ocpp_handshakes_accepted_total", Help: "OCPP WebSocket handshakes accepted.", Counter: true, Value: stat(func(s gateway.Stats) uint64 { return s.Accepted })},
+		{Name: "ladda_ocpp_handshakes_refused_total", Help: "OCPP WebSocket handshakes refused (bad path, subprotocol or credentials).", Counter: true, Value: stat(func(s gateway.Stats) uint64 { return s.Refused })},
+		{Name: "ladda_ocpp_frames_in_total", Help: "OCPP frames received.", Counter: true, Value: stat(func(s gateway.Stats) uint64 { return s.FramesIn })},
+		{Name: "ladda_ocpp_frames_out_total", Help: "OCPP frames sent.", Counter: true, Value: stat(func(s gateway.Stats) uint64 { return s.FramesOut })},
+		{Name: "ladda_ocpp_protocol_errors_total", Help: "Received frames that were not valid OCPP-J.", Counter: true, Value: stat(func(s gateway.Stats) uint64 { return s.ProtocolErrors })},
+		{Name: "ladda_events_dropped_total", Help: "Events dropped because a listener was too slow.", Counter: true, Value: func() float64 { return float64(events.Dropped()) }},
+	}
+}

@@ -1,0 +1,211 @@
+// Package config is Ladda's configuration as plain data: every setting with its default, its
+// flag, its environment variable and its documentation, loaded from flags and the environment
+// and validated. It builds nothing; cmd/ladda turns a Config into running parts.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the configuration of `ladda serve`.
+type Config struct {
+	Listen                string        // address of the one HTTP port (API, OCPP, health)
+	DB                    string        // database: a file path or sqlite:PATH for SQLite, postgres://… for PostgreSQL
+	TLSCert               string        // PEM certificate for HTTPS/WSS (security profiles 2 and 3)
+	TLSKey                string        // PEM private key for TLSCert
+	ClientCA              string        // PEM CA bundle that signs station client certificates (profile 3)
+	AcceptUnknownStations bool          // register unknown stations as pending instead of refusing them
+	Secret                string        // key for station password hashes; generated and kept in the database when empty
+	MaxFrameSize          int           // largest OCPP WebSocket message accepted, in bytes
+	CallTimeout           time.Duration // how long Ladda waits for a station to answer a command
+	HeartbeatInterval     time.Duration // heartbeat interval told to stations at boot
+	StaleTransactionAfter time.Duration // flag transactions still open after this long
+	BatchWindow           time.Duration // group-commit window for station writes
+	LogLevel              string        // debug, info, warn or error
+	LogFormat             string        // json or text
+	ShutdownTimeout       time.Duration // how long a graceful shutdown may take
+}
+
+// Field describes one setting: its flag, environment variable, default and meaning.
+type Field struct {
+	Flag, Env, Default, Usage string
+	set                       func(c *Config, v string) error
+}
+
+// Fields lists every setting of Config, in the order the README documents them.
+var Fields = []Field{
+	{"listen", "LADDA_LISTEN", ":8080", "address of the HTTP port serving the API, OCPP and health checks", func(c *Config, v string) error { c.Listen = v; return nil }},
+	{"db", "LADDA_DB", "ladda.db", "database: a file path or sqlite:PATH (SQLite), or postgres://… (PostgreSQL)", func(c *Config, v string) error { c.DB = v; return nil }},
+	{"tls-cert", "LADDA_TLS_CERT", "", "PEM certificate file; enables HTTPS and WSS (OCPP security profile 2)", func(c *Config, v string) error { c.TLSCert = v; return nil }},
+	{"tls-key", "LADDA_TLS_KEY", "", "PEM private key file for --tls-cert", func(c *Config, v string) error { c.TLSKey = v; return nil }},
+	{"client-ca", "LADDA_CLIENT_CA", "", "PEM CA file for station client certificates whose CN is the station id (profile 3)", func(c *Config, v string) error { c.ClientCA = v; return nil }},
+	{"accept-unknown-stations", "LADDA_ACCEPT_UNKNOWN_STATIONS", "false", "register unknown stations as pending for an operator to approve, instead of refusing them", boolSetter(func(c *Config) *bool { return &c.AcceptUnknownStations })},
+	{"secret", "LADDA_SECRET", "", "key (≥ 16 characters) for station password hashes; when empty one is generated and kept in the database", func(c *Config, v string) error { c.Secret = v; return nil }},
+	{"max-frame-size", "LADDA_MAX_FRAME_SIZE", "65536", "largest OCPP WebSocket message accepted, in bytes", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		c.MaxFrameSize = n
+		return err
+	}},
+	{"call-timeout", "LADDA_CALL_TIMEOUT", "30s", "how long to wait for a station's answer to a command", durationSetter(func(c *Config) *time.Duration { return &c.CallTimeout })},
+	{"heartbeat-interval", "LADDA_HEARTBEAT_INTERVAL", "5m", "heartbeat interval told to stations at boot", durationSetter(func(c *Config) *time.Duration { return &c.HeartbeatInterval })},
+	{"stale-transaction-after", "LADDA_STALE_TRANSACTION_AFTER", "48h", "flag transactions still open after this long", durationSetter(func(c *Config) *time.Duration { return &c.StaleTransactionAfter })},
+	{"batch-window", "LADDA_BATCH_WINDOW", "1ms", "group-commit window: station writes arriving within it share one database commit", durationSetter(func(c *Config) *time.Duration { return &c.BatchWindow })},
+	{"log-level", "LADDA_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config, v string) error { c.LogLevel = v; return nil }},
+	{"log-format", "LADDA_LOG_FORMAT", "json", "log format: json or text", func(c *Config, v string) error { c.LogFormat = v; return nil }},
+	{"shutdown-timeout", "LADDA_SHUTDOWN_TIMEOUT", "15s", "how long a graceful shutdown may take", durationSetter(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+}
+
+func boolSetter(f func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		*f(c) = b
+		return err
+	}
+}
+
+func durationSetter(f func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		*f(c) = d
+		return err
+	}
+}
+
+// Default returns the configuration with every default applied.
+func Default() Config {
+	var c Config
+	for _, f := range Fields {
+		if err := f.set(&c, f.Default); err != nil {
+			panic(fmt.Sprintf("config: default of %s: %v", f.Flag, err))
+		}
+	}
+	return c
+}
+
+// Load reads the settings named in only (all when only is empty) from the environment and
+// then from args, flags winning over environment variables, and validates the result. It
+// returns the remaining arguments. Errors name the flag or variable at fault.
+func Load(name string, args []string, getenv func(string) string, stderr io.Writer, only ...string) (Config, []string, error) {
+	c := Default()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, f := range Fields {
+		if len(only) > 0 && !contains(only, f.Flag) {
+			continue
+		}
+		if v := getenv(f.Env); v != "" {
+			if err := f.set(&c, v); err != nil {
+				return c, nil, fmt.Errorf("%s=%q: %w", f.Env, v, err)
+			}
+		}
+		usage := f.Usage + " (env " + f.Env + ", default " + quoteDefault(f.Default) + ")"
+		fs.Var(value{c: &c, f: f}, f.Flag, usage)
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	return c, fs.Args(), c.Validate()
+}
+
+func quoteDefault(d string) string {
+	if d == "" {
+		return `""`
+	}
+	return d
+}
+
+// value is a flag.Value that sets one field; boolean fields also accept the bare --name.
+type value struct {
+	c *Config
+	f Field
+}
+
+func (v value) String() string     { return "" }
+func (v value) Set(s string) error { return v.f.set(v.c, s) }
+func (v value) IsBoolFlag() bool   { return v.f.Default == "false" || v.f.Default == "true" }
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks the configuration and names the first setting that is wrong.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(flag, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("--%s: %s", flag, fmt.Sprintf(format, args...)))
+	}
+	if c.Listen == "" {
+		bad("listen", "must not be empty")
+	}
+	if c.DB == "" {
+		bad("db", "must not be empty")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad("tls-cert", "--tls-cert and --tls-key go together")
+	}
+	if c.ClientCA != "" && c.TLSCert == "" {
+		bad("client-ca", "client certificates need TLS: set --tls-cert and --tls-key too")
+	}
+	if c.Secret != "" && len(c.Secret) < 16 {
+		bad("secret", "must be at least 16 characters")
+	}
+	if c.MaxFrameSize < 1024 || c.MaxFrameSize > 16<<20 {
+		bad("max-frame-size", "must be between 1024 and 16777216 bytes")
+	}
+	if c.CallTimeout <= 0 {
+		bad("call-timeout", "must be positive")
+	}
+	if c.HeartbeatInterval < time.Second {
+		bad("heartbeat-interval", "must be at least 1s")
+	}
+	if c.StaleTransactionAfter < time.Minute {
+		bad("stale-transaction-after", "must be at least 1m")
+	}
+	if c.BatchWindow < 0 || c.BatchWindow > time.Second {
+		bad("batch-window", "must be between 0 and 1s")
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log-level", "must be debug, info, warn or error")
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		bad("log-format", "must be json or text")
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("shutdown-timeout", "must be positive")
+	}
+	return errors.Join(errs...)
+}
+
+// Engine names a database engine.
+type Engine string
+
+// The engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Database splits a DSN into its engine and what that engine's driver takes: a file path for
+// SQLite, the URL for PostgreSQL.
+func Database(dsn string) (Engine, string) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return Postgres, dsn
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return SQLite, strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
+	}
+	return SQLite, dsn
+}
