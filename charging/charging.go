@@ -240,6 +240,9 @@ type Store interface {
 	// StopTransaction stops a transaction and returns it. Stopping a stopped transaction
 	// changes nothing and returns it as it is (replays are harmless).
 	StopTransaction(ctx context.Context, s StopReport) (*Transaction, error)
+	// SetIDToken records the token of a transaction that started without one (2.0.1 stations
+	// may start charging before authorisation); a transaction that has a token keeps it.
+	SetIDToken(ctx context.Context, id ladda.TransactionID, token string, at time.Time) error
 	// AddFlags adds flags to a transaction (idempotently).
 	AddFlags(ctx context.Context, id ladda.TransactionID, flags ...Flag) error
 	// Transaction returns a transaction with its samples.

@@ -228,6 +228,24 @@ func (s *Service) StartTransaction(ctx context.Context, st Start) (*Transaction,
 	return tx, info, nil
 }
 
+// TokenPresented answers a token shown during a transaction (2.0.1 TransactionEvent Updated
+// with an idToken) and, if the transaction started without a token, records it as the
+// transaction's token.
+func (s *Service) TokenPresented(ctx context.Context, tx *Transaction, token string) (AuthInfo, error) {
+	const op = "charging.TokenPresented"
+	info, err := s.Authorize(ctx, token, tx.ID)
+	if err != nil {
+		return AuthInfo{}, ladda.Wrap(op, err)
+	}
+	if tx.IDToken == "" {
+		if err := s.store.SetIDToken(ctx, tx.ID, token, s.clock.Now()); err != nil {
+			return AuthInfo{}, ladda.Wrap(op, err)
+		}
+		tx.IDToken = token
+	}
+	return info, nil
+}
+
 // Meter is a station's report of meter values.
 type Meter struct {
 	StationID     ladda.StationID

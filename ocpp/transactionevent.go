@@ -110,7 +110,7 @@ func (r *Router) startOrFind(ctx context.Context, event v201.TransactionEvent, s
 		if err == nil {
 			var info charging.AuthInfo
 			if start.IDToken != "" {
-				info, err = r.charging.Authorize(ctx, start.IDToken, tx.ID)
+				info, err = r.charging.TokenPresented(ctx, tx, start.IDToken)
 			}
 			return tx, info, err
 		}

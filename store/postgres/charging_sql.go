@@ -61,6 +61,8 @@ var chargingQueries = sqldb.ChargingQueries{
 
 	SetStationTxID: `UPDATE transactions SET station_tx_id = $2 WHERE id = $1`,
 
+	SetIDToken: `UPDATE transactions SET id_token = $2, updated_at = $3 WHERE id = $1 AND id_token = ''`,
+
 	Get: `SELECT ` + txColumns + ` FROM transactions WHERE id = $1`,
 
 	GetForUpdate: `SELECT ` + txColumns + ` FROM transactions WHERE id = $1 FOR UPDATE`,

@@ -320,6 +320,25 @@ func testTransactions(t *testing.T, open func(t *testing.T) Store) {
 		wantKind(t, s.AddFlags(t.Context(), 12345, charging.FlagStale), ladda.NotFound)
 	})
 
+	t.Run("a token is set on a transaction that has none, and only then", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		anonymous := MustStart(t, s, newTx("CS-1", 1, "", 0))
+		if err := s.SetIDToken(t.Context(), anonymous.ID, "LATE-TAG", t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if got := MustTransaction(t, s, anonymous.ID); got.IDToken != "LATE-TAG" || !got.UpdatedAt.Equal(t0.Add(time.Minute)) {
+			t.Errorf("token %q updated %v, want LATE-TAG at %v", got.IDToken, got.UpdatedAt, t0.Add(time.Minute))
+		}
+		if err := s.SetIDToken(t.Context(), anonymous.ID, "OTHER", t0); err != nil {
+			t.Fatal(err)
+		}
+		if got := MustTransaction(t, s, anonymous.ID).IDToken; got != "LATE-TAG" {
+			t.Errorf("token replaced by %q; a transaction keeps its token", got)
+		}
+		wantKind(t, s.SetIDToken(t.Context(), 12345, "X", t0), ladda.NotFound)
+	})
+
 	t.Run("the newest transaction with a station's id is found", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)

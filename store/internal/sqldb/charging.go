@@ -379,6 +379,26 @@ func (db *DB) StopTransaction(ctx context.Context, s charging.StopReport) (*char
 	return out, nil
 }
 
+// SetIDToken sets the token of a transaction started without one; see charging.Store.
+func (db *DB) SetIDToken(ctx context.Context, id ladda.TransactionID, token string, at time.Time) error {
+	const op = "SetIDToken"
+	if token == "" {
+		return ladda.Errorf(ladda.Invalid, db.d.Name+"."+op, "empty token")
+	}
+	err := db.do(ctx, uint64(id), func(ctx context.Context, r run) error {
+		n, err := r.exec(ctx, db.q.Charging.SetIDToken, int64(id), token, db.d.time(norm(at)))
+		if err != nil || n > 0 {
+			return err
+		}
+		t, err := db.loadTx(ctx, r, db.q.Charging.GetForUpdate, int64(id))
+		if err == nil && t == nil {
+			err = db.notFound(op, "transaction %d not found", id)
+		}
+		return err
+	})
+	return db.wrap(op, err)
+}
+
 // AddFlags adds flags to a transaction; flags it has already are kept once. Errors: NotFound;
 // Invalid for an empty flag or one with a comma.
 func (db *DB) AddFlags(ctx context.Context, id ladda.TransactionID, flags ...charging.Flag) error {

@@ -94,6 +94,9 @@ type ChargingQueries struct {
 	Insert string
 	// SetStationTxID (id, station_tx_id).
 	SetStationTxID string
+	// SetIDToken (id, id_token, updated_at) sets the token of a transaction that has none;
+	// rows affected is 0 when it has one or does not exist.
+	SetIDToken string
 	// Get (id) returns the transaction's columns.
 	Get string
 	// GetForUpdate (id) is Get within a write, locking the row until the write commits.
