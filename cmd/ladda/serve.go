@@ -10,7 +10,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +39,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return usageError{fmt.Sprintf("serve: unexpected argument %q", rest[0])}
 	}
 	log := newLogger(cfg, stderr)
+	// Station traffic allocates briskly; a higher GC target halves the collector's CPU for a
+	// few KiB per station (docs/benchmarks.md). GOMEMLIMIT still caps the heap if set.
+	debug.SetGCPercent(cfg.GCPercent)
 
 	db, err := openStore(ctx, cfg.DB, cfg.BatchWindow, log)
 	if err != nil {
@@ -110,6 +115,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+
+	if cfg.DebugListen != "" {
+		pprofServer, err := serveDebug(cfg.DebugListen, log)
+		if err != nil {
+			return err
+		}
+		defer pprofServer.Close()
 	}
 
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
@@ -227,4 +240,26 @@ func gatewayMetrics(gw *gateway.Server, events *bus.Bus) []metrics.Metric {
 		{Name: "ladda_ocpp_protocol_errors_total", Help: "Received frames that were not valid OCPP-J.", Counter: true, Value: stat(func(s gateway.Stats) uint64 { return s.ProtocolErrors })},
 		{Name: "ladda_events_dropped_total", Help: "Events dropped because a listener was too slow.", Counter: true, Value: func() float64 { return float64(events.Dropped()) }},
 	}
+}
+
+// serveDebug serves Go's profiling endpoints on their own listener, apart from the public port.
+func serveDebug(addr string, log *slog.Logger) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on --debug-listen %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("debug listener", "err", err)
+		}
+	}()
+	log.Info("profiling endpoints", "listen", ln.Addr().String())
+	return srv, nil
 }
