@@ -97,7 +97,7 @@ func New(s Services) http.Handler {
 		panic("httpapi.New: marshalling the OpenAPI document: " + err.Error())
 	}
 	srv.openAPI = doc
-	return srv.secure(mux)
+	return srv.secure(jsonBodies(mux))
 }
 
 // apiConfig is huma's configuration: OpenAPI 3.1 with the bearer scheme, JSON only, no routes of
@@ -175,6 +175,22 @@ func (s *server) secure(next http.Handler) http.Handler {
 				writeProblem(w, http.StatusInternalServerError, "internal error")
 			}
 		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// jsonBodies reads every request body as JSON, the only format the API speaks. Clients that
+// send none or curl's default for -d (application/x-www-form-urlencoded) mean JSON all the
+// same; a body that is not JSON still gets 400 from the decoder. Other declared types (say,
+// multipart uploads) are left for huma to refuse with 415.
+func jsonBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength != 0 {
+			switch ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(strings.ToLower(ct)) {
+			case "", "application/x-www-form-urlencoded":
+				r.Header.Set("Content-Type", "application/json")
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
