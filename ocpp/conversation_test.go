@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -47,9 +48,11 @@ import (
 
 // fixture is a complete OCPP side of Ladda on a loopback port.
 type fixture struct {
-	url      string
-	stations *station.Service
-	charging *charging.Service
+	url       string
+	stations  *station.Service
+	charging  *charging.Service
+	gateway   *gateway.Server
+	validator *schema.Validator
 }
 
 func newFixture(t *testing.T, maxFrame int) *fixture {
@@ -67,7 +70,8 @@ func newFixture(t *testing.T, maxFrame int) *fixture {
 		t.Fatal(err)
 	}
 	router := ocpp.NewRouter(ocpp.RouterConfig{Stations: stations, Charging: chargingSvc, Validator: v})
-	gw, err := gateway.New(gateway.Config{Authenticator: router, Dispatcher: router, MaxFrameSize: maxFrame, CallTimeout: 5 * time.Second})
+	gw, err := gateway.New(gateway.Config{Authenticator: router, Dispatcher: router, MaxFrameSize: maxFrame, CallTimeout: 5 * time.Second,
+		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +85,7 @@ func newFixture(t *testing.T, maxFrame int) *fixture {
 		gw.Shutdown(ctx)
 		srv.Close()
 	})
-	return &fixture{url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/ocpp/", stations: stations, charging: chargingSvc}
+	return &fixture{url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/ocpp/", stations: stations, charging: chargingSvc, gateway: gw, validator: v}
 }
 
 func TestConversations(t *testing.T) {

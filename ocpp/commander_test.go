@@ -1,0 +1,79 @@
+package ocpp_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/ladda-csms/ladda"
+	"github.com/ladda-csms/ladda/ocpp"
+	"github.com/ladda-csms/ladda/ocpp/ocppj"
+	"github.com/ladda-csms/ladda/ocpp/ocpptest"
+	"github.com/ladda-csms/ladda/ocpp/v16"
+	"github.com/ladda-csms/ladda/ocpp/v201"
+	"github.com/ladda-csms/ladda/station"
+)
+
+// connectSimulated registers and connects a simulated station of the given version.
+func connectSimulated(t *testing.T, f *fixture, id, version string, hook ocpptest.Hook) {
+	t.Helper()
+	ctx := context.Background()
+	if _, _, err := f.stations.Register(ctx, station.NewStation{ID: ladda.StationID(id), Password: "s3cret-pass-cmd1"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := ocpptest.New(ocpptest.Config{URL: strings.TrimSuffix(f.url, "/"), ID: id, Password: "s3cret-pass-cmd1", Version: version, Hook: hook, DisableHeartbeat: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCommanderSendsValidatedCommands(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, 65536)
+	cmd := ocpp.NewCommander(f.gateway, f.validator, nil)
+	ctx := context.Background()
+	refuseUnlock := func(_ context.Context, action string, _ json.RawMessage) ocpptest.Answer {
+		if action == "UnlockConnector" {
+			return ocpptest.Answer{Error: ocppj.Errorf(ocppj.FaultNotSupported, "no locks here")}
+		}
+		return ocpptest.Answer{}
+	}
+	connectSimulated(t, f, "CMD-16", ocpptest.V16, refuseUnlock)
+	connectSimulated(t, f, "CMD-201", ocpptest.V201, nil)
+
+	var cfg v16.GetConfigurationResponse
+	if err := cmd.Send(ctx, "CMD-16", "GetConfiguration", &v16.GetConfigurationRequest{}, &cfg); err != nil {
+		t.Fatalf("GetConfiguration: %v", err)
+	}
+	if len(cfg.ConfigurationKey) == 0 {
+		t.Fatal("GetConfiguration answered no keys")
+	}
+	var reset v201.ResetResponse
+	if err := cmd.Send(ctx, "CMD-201", "Reset", &v201.ResetRequest{Type: v201.ResetImmediate}, &reset); err != nil || reset.Status != v201.ResetStatusAccepted {
+		t.Fatalf("2.0.1 Reset = %+v, %v", reset, err)
+	}
+
+	for _, tc := range []struct {
+		name    string
+		station ladda.StationID
+		action  string
+		request any
+		kind    ladda.Kind
+		message string
+	}{
+		{"offline station", "NOBODY", "Reset", &v16.ResetRequest{Type: v16.ResetHard}, ladda.Conflict, "not connected"},
+		{"action of the other version", "CMD-16", "GetVariables", &v201.GetVariablesRequest{}, ladda.Invalid, "has no action GetVariables"},
+		{"request breaking the schema", "CMD-16", "Reset", &v16.ResetRequest{Type: "Sideways"}, ladda.Invalid, "Reset for OCPP 1.6"},
+		{"station answers CALLERROR", "CMD-16", "UnlockConnector", &v16.UnlockConnectorRequest{ConnectorID: 1}, ladda.Conflict, "answered UnlockConnector with NotSupported: no locks here"},
+	} {
+		err := cmd.Send(ctx, tc.station, tc.action, tc.request, nil)
+		if !ladda.IsKind(err, tc.kind) || !strings.Contains(ladda.ErrorMessage(err), tc.message) {
+			t.Errorf("%s: %v (kind %v), want kind %v with %q", tc.name, err, ladda.ErrorKind(err), tc.kind, tc.message)
+		}
+	}
+}
