@@ -63,8 +63,9 @@ type Boot struct {
 }
 
 // EVSE is one charging point of a station, able to charge one vehicle at a time. OCPP 1.6 has no
-// EVSEs: each 1.6 connector N becomes EVSE N with connector 1. EVSE 0 is never stored; status
-// of "connector 0" describes the station as a whole (see Station-level status).
+// EVSEs: each 1.6 connector N becomes EVSE N with connector 1. EVSE 0 with connector 0 holds
+// the status a station reports for itself as a whole (1.6 connector 0), such as Faulted or
+// Unavailable.
 type EVSE struct {
 	ID         int
 	Connectors []Connector

@@ -377,13 +377,15 @@ func testConnectors(t *testing.T, open func(t *testing.T) Store) {
 		}
 	})
 
-	t.Run("the station-wide status (EVSE 0) is not stored as an EVSE", func(t *testing.T) {
+	t.Run("the station-wide status is kept as EVSE 0, connector 0", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
 		MustCreateStation(t, s, "CS-1")
-		setStatus(t, s, "CS-1", 0, 0, station.StatusUnavailable, t0)
-		if got := MustStation(t, s, "CS-1").EVSEs; len(got) != 0 {
-			t.Errorf("EVSEs = %+v, want none", got)
+		setStatus(t, s, "CS-1", 0, 0, station.StatusFaulted, t0)
+		setStatus(t, s, "CS-1", 1, 1, station.StatusAvailable, t0)
+		got := MustStation(t, s, "CS-1").EVSEs
+		if len(got) != 2 || got[0].ID != 0 || len(got[0].Connectors) != 1 || got[0].Connectors[0].ID != 0 || got[0].Connectors[0].Status != station.StatusFaulted {
+			t.Errorf("EVSEs = %+v, want EVSE 0 (connector 0 Faulted) before EVSE 1", got)
 		}
 	})
 

@@ -189,19 +189,10 @@ func (db *DB) RecordBoot(ctx context.Context, id ladda.StationID, b station.Boot
 	return db.updateOne(ctx, "RecordBoot", id, db.q.Station.RecordBoot, string(id), string(boot), version, db.d.time(at))
 }
 
-// SetConnectorStatus stores a connector's status unless a later one is stored. EVSE 0 (the
-// station as a whole) is not stored; it is only checked that the station exists. Errors:
-// NotFound.
+// SetConnectorStatus stores a connector's status unless a later one is stored; EVSE 0,
+// connector 0 holds the status of the station as a whole. Errors: NotFound.
 func (db *DB) SetConnectorStatus(ctx context.Context, c station.StatusChange) error {
 	const op = "SetConnectorStatus"
-	if c.EVSEID == 0 {
-		var one int
-		found, err := db.reader().one(ctx, db.q.Station.Exists, []any{string(c.StationID)}, &one)
-		if err == nil && !found {
-			err = ladda.Errorf(ladda.NotFound, db.d.Name+"."+op, "station %s not found", c.StationID)
-		}
-		return db.wrap(op, err)
-	}
 	q := &db.q.Station
 	err := db.do(ctx, keyOf(string(c.StationID)), func(ctx context.Context, r run) error {
 		n, err := r.exec(ctx, q.SetConnector, string(c.StationID), c.EVSEID, c.ConnectorID, string(c.Status), c.ErrorCode, c.Info, db.d.time(c.Time))

@@ -21,7 +21,7 @@ CREATE TABLE stations (
 -- EVSE 0 (the station as a whole) is never stored.
 CREATE TABLE connectors (
     station_id   text COLLATE "C" NOT NULL REFERENCES stations (id) ON DELETE CASCADE,
-    evse_id      integer NOT NULL CHECK (evse_id > 0),
+    evse_id      integer NOT NULL CHECK (evse_id >= 0), -- 0: the station as a whole
     connector_id integer NOT NULL CHECK (connector_id >= 0),
     status       text NOT NULL,
     error_code   text NOT NULL DEFAULT '',

@@ -20,7 +20,7 @@ CREATE TABLE stations (
 -- EVSE 0 (the station as a whole) is never stored.
 CREATE TABLE connectors (
     station_id   TEXT NOT NULL REFERENCES stations (id) ON DELETE CASCADE,
-    evse_id      INTEGER NOT NULL CHECK (evse_id > 0),
+    evse_id      INTEGER NOT NULL CHECK (evse_id >= 0), -- 0: the station as a whole
     connector_id INTEGER NOT NULL CHECK (connector_id >= 0),
     status       TEXT NOT NULL,
     error_code   TEXT NOT NULL DEFAULT '',
