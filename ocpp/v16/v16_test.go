@@ -1,19 +1,17 @@
 package v16_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"io/fs"
-	"math/big"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ladda-csms/ladda/ocpp/v16"
+	"github.com/ladda-csms/ladda/ocpp/internal/jsontest"
+
+	v16 "github.com/ladda-csms/ladda/ocpp/v16"
 )
 
 func TestVersion(t *testing.T) {
@@ -137,9 +135,9 @@ func TestFixturesRoundTrip(t *testing.T) {
 		seen[base] = true
 		t.Run(base, func(t *testing.T) {
 			t.Parallel()
-			in := MustRead(t, f)
-			out := MustRoundTrip(t, newPayload(t, base), in)
-			if got, want := MustNormalize(t, out), MustNormalize(t, in); !reflect.DeepEqual(got, want) {
+			in := jsontest.MustRead(t, f)
+			out := jsontest.MustRoundTrip(t, newPayload(t, base), in)
+			if got, want := jsontest.MustNormalize(t, out), jsontest.MustNormalize(t, in); !reflect.DeepEqual(got, want) {
 				t.Errorf("round trip changed the payload\n got %s\nwant %s", out, in)
 			}
 		})
@@ -160,7 +158,7 @@ func TestFixturesRoundTrip(t *testing.T) {
 func TestDecodedValues(t *testing.T) {
 	t.Parallel()
 	var mv v16.MeterValuesRequest
-	MustDecode(t, MustRead(t, "testdata/MeterValuesRequest.json"), &mv)
+	jsontest.MustDecode(t, jsontest.MustRead(t, "testdata/MeterValuesRequest.json"), &mv)
 	if mv.ConnectorID != 1 || mv.TransactionID == nil || *mv.TransactionID != 4711 {
 		t.Errorf("connectorId, transactionId = %d, %v", mv.ConnectorID, mv.TransactionID)
 	}
@@ -177,13 +175,13 @@ func TestDecodedValues(t *testing.T) {
 	}
 
 	var st v16.StatusNotificationRequest
-	MustDecode(t, MustRead(t, "testdata/StatusNotificationRequest.json"), &st)
+	jsontest.MustDecode(t, jsontest.MustRead(t, "testdata/StatusNotificationRequest.json"), &st)
 	if st.Status != v16.ChargePointStatusCharging || st.ErrorCode != v16.ChargePointErrorCodeNoError || st.Timestamp == nil {
 		t.Errorf("status notification = %+v", st)
 	}
 
 	var boot v16.BootNotificationResponse
-	MustDecode(t, MustRead(t, "testdata/BootNotificationResponse.json"), &boot)
+	jsontest.MustDecode(t, jsontest.MustRead(t, "testdata/BootNotificationResponse.json"), &boot)
 	if boot.Status != v16.RegistrationStatusAccepted || boot.Interval != 300 || boot.CurrentTime.Nanosecond() != 123e6 {
 		t.Errorf("boot response = %+v", boot)
 	}
@@ -240,70 +238,4 @@ func newPayload(t testing.TB, base string) any {
 	}
 	t.Fatalf("fixture %s names no action", base)
 	return nil
-}
-
-func MustRead(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// MustDecode decodes b into v, failing on unknown fields.
-func MustDecode(t testing.TB, b []byte, v any) {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		t.Fatalf("decode into %T: %v", v, err)
-	}
-}
-
-// MustRoundTrip decodes b into v and returns v encoded.
-func MustRoundTrip(t testing.TB, v any, b []byte) []byte {
-	t.Helper()
-	MustDecode(t, b, v)
-	out, err := json.Marshal(v)
-	if err != nil {
-		t.Fatalf("encode %T: %v", v, err)
-	}
-	return out
-}
-
-// MustNormalize decodes b into a value where equal numbers and equal
-// instants compare equal: 16.0 and 16, "…T07:00:00.000Z" and "…T07:00:00Z".
-func MustNormalize(t testing.TB, b []byte) any {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatal(err)
-	}
-	return normalize(v)
-}
-
-func normalize(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			v[k] = normalize(e)
-		}
-	case []any:
-		for i, e := range v {
-			v[i] = normalize(e)
-		}
-	case json.Number:
-		r, ok := new(big.Rat).SetString(string(v))
-		if ok {
-			return "number:" + r.RatString()
-		}
-	case string:
-		if ts, err := time.Parse(time.RFC3339Nano, v); err == nil {
-			return fmt.Sprint("time:", ts.UnixNano())
-		}
-	}
-	return v
 }

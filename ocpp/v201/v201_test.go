@@ -1,19 +1,17 @@
 package v201_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"io/fs"
-	"math/big"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ladda-csms/ladda/ocpp/v201"
+	"github.com/ladda-csms/ladda/ocpp/internal/jsontest"
+
+	v201 "github.com/ladda-csms/ladda/ocpp/v201"
 )
 
 func TestVersion(t *testing.T) {
@@ -140,9 +138,9 @@ func TestFixturesRoundTrip(t *testing.T) {
 		seen[base] = true
 		t.Run(base, func(t *testing.T) {
 			t.Parallel()
-			in := MustRead(t, f)
-			out := MustRoundTrip(t, newPayload(t, base), in)
-			if got, want := MustNormalize(t, out), MustNormalize(t, in); !reflect.DeepEqual(got, want) {
+			in := jsontest.MustRead(t, f)
+			out := jsontest.MustRoundTrip(t, newPayload(t, base), in)
+			if got, want := jsontest.MustNormalize(t, out), jsontest.MustNormalize(t, in); !reflect.DeepEqual(got, want) {
 				t.Errorf("round trip changed the payload\n got %s\nwant %s", out, in)
 			}
 		})
@@ -166,7 +164,7 @@ func TestFixturesRoundTrip(t *testing.T) {
 func TestDecodedValues(t *testing.T) {
 	t.Parallel()
 	var te v201.TransactionEventRequest
-	MustDecode(t, MustRead(t, "testdata/TransactionEventRequest.json"), &te)
+	jsontest.MustDecode(t, jsontest.MustRead(t, "testdata/TransactionEventRequest.json"), &te)
 	if te.EventType != v201.TransactionEventStarted || te.TriggerReason != v201.TriggerReasonAuthorized || te.SeqNo != 0 {
 		t.Errorf("transaction event = %+v", te)
 	}
@@ -179,13 +177,13 @@ func TestDecodedValues(t *testing.T) {
 	}
 
 	var boot v201.BootNotificationResponse
-	MustDecode(t, MustRead(t, "testdata/BootNotificationResponse.json"), &boot)
+	jsontest.MustDecode(t, jsontest.MustRead(t, "testdata/BootNotificationResponse.json"), &boot)
 	if want := time.Date(2024, 5, 6, 5, 8, 9, 123e6, time.UTC); !boot.CurrentTime.Equal(want) || boot.Status != v201.RegistrationStatusAccepted {
 		t.Errorf("boot response = %+v", boot)
 	}
 
 	var dt v201.DataTransferRequest
-	MustDecode(t, MustRead(t, "testdata/DataTransferRequest.json"), &dt)
+	jsontest.MustDecode(t, jsontest.MustRead(t, "testdata/DataTransferRequest.json"), &dt)
 	var data struct{ MaxCurrent int }
 	if err := json.Unmarshal(dt.Data, &data); err != nil || data.MaxCurrent != 32 {
 		t.Errorf("data = %s (%v)", dt.Data, err)
@@ -197,7 +195,7 @@ func TestDecodedValues(t *testing.T) {
 func TestCustomDataExtra(t *testing.T) {
 	t.Parallel()
 	var boot v201.BootNotificationRequest
-	MustDecode(t, MustRead(t, "testdata/BootNotificationRequest.json"), &boot)
+	jsontest.MustDecode(t, jsontest.MustRead(t, "testdata/BootNotificationRequest.json"), &boot)
 	cd := boot.CustomData
 	if cd == nil || cd.VendorID != "com.alfen" || len(cd.Extra) != 2 || string(cd.Extra["bootCount"]) != "17" {
 		t.Fatalf("customData = %+v", cd)
@@ -227,7 +225,7 @@ func TestCustomDataExtra(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", b, tt.want)
 			}
 			var back v201.CustomData
-			MustDecode(t, b, &back)
+			jsontest.MustDecode(t, b, &back)
 			if back.VendorID != "v" {
 				t.Errorf("decoded back: %+v", back)
 			}
@@ -287,70 +285,4 @@ func newPayload(t testing.TB, base string) any {
 	}
 	t.Fatalf("fixture %s names no action", base)
 	return nil
-}
-
-func MustRead(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// MustDecode decodes b into v, failing on unknown fields.
-func MustDecode(t testing.TB, b []byte, v any) {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		t.Fatalf("decode into %T: %v", v, err)
-	}
-}
-
-// MustRoundTrip decodes b into v and returns v encoded.
-func MustRoundTrip(t testing.TB, v any, b []byte) []byte {
-	t.Helper()
-	MustDecode(t, b, v)
-	out, err := json.Marshal(v)
-	if err != nil {
-		t.Fatalf("encode %T: %v", v, err)
-	}
-	return out
-}
-
-// MustNormalize decodes b into a value where equal numbers and equal
-// instants compare equal: 16.0 and 16, "…T07:00:00.000Z" and "…T07:00:00Z".
-func MustNormalize(t testing.TB, b []byte) any {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatal(err)
-	}
-	return normalize(v)
-}
-
-func normalize(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			v[k] = normalize(e)
-		}
-	case []any:
-		for i, e := range v {
-			v[i] = normalize(e)
-		}
-	case json.Number:
-		r, ok := new(big.Rat).SetString(string(v))
-		if ok {
-			return "number:" + r.RatString()
-		}
-	case string:
-		if ts, err := time.Parse(time.RFC3339Nano, v); err == nil {
-			return fmt.Sprint("time:", ts.UnixNano())
-		}
-	}
-	return v
 }
