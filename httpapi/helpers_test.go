@@ -31,6 +31,7 @@ var testPepper = []byte("httpapi-test-pepper")
 type env struct {
 	url      string
 	key      string // an admin API key
+	keyID    int64  // its id
 	db       *sqlite.DB
 	clock    *ladda.ManualClock
 	stations *station.Service
@@ -42,6 +43,15 @@ type env struct {
 // newEnv starts an env; everything is closed at the end of the test.
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
+	e := openEnv(tb)
+	e.serve(tb)
+	return e
+}
+
+// openEnv makes an env's store, services and admin key, but serves nothing yet: the caller may
+// wire more (see newCommandEnv) and then calls serve.
+func openEnv(tb testing.TB) *env {
+	tb.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "ladda.db"), sqlite.Options{})
 	if err != nil {
@@ -52,20 +62,26 @@ func newEnv(tb testing.TB) *env {
 	e.stations = station.NewService(db, nil, e.clock, nil, station.Config{Pepper: testPepper})
 	e.charging = charging.NewService(db, nil, e.clock, nil, charging.Config{})
 	e.accounts = account.NewService(db, e.clock)
-	_, e.key, err = e.accounts.CreateAPIKey(ctx, "test", account.Admin)
+	k, secret, err := e.accounts.CreateAPIKey(ctx, "test", account.Admin)
 	if err != nil {
 		tb.Fatalf("creating an API key: %v", err)
 	}
+	e.key, e.keyID = secret, k.ID
+	return e
+}
+
+// serve starts the API of e on loopback.
+func (e *env) serve(tb testing.TB) {
+	tb.Helper()
 	srv := httptest.NewServer(New(Services{
 		Stations: e.stations,
 		Charging: e.charging,
 		Accounts: e.accounts,
-		Ready:    db.Ping,
+		Ready:    e.db.Ping,
 		Logger:   slog.New(slog.NewTextHandler(e.logs, nil)),
 	}))
 	tb.Cleanup(srv.Close)
 	e.url = srv.URL
-	return e
 }
 
 // response is an HTTP answer, read in full.

@@ -50,6 +50,14 @@ func (s *server) routes() []route {
 		{Method: PATCH, Path: v1 + "/stations/{id}", ID: "update-station", Summary: "Change a station", Role: admin, Errors: []int{400, 404}, handler: handle(s.updateStation)},
 		{Method: DELETE, Path: v1 + "/stations/{id}", ID: "delete-station", Summary: "Delete a station", Role: admin, Status: 204, Errors: []int{404}, handler: handle(s.deleteStation)},
 
+		{Method: POST, Path: v1 + "/stations/{id}/reset", ID: "reset-station", Summary: "Restart a station or one EVSE", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.resetStation)},
+		{Method: POST, Path: v1 + "/stations/{id}/unlock", ID: "unlock-connector", Summary: "Release a connector's cable", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.unlockConnector)},
+		{Method: POST, Path: v1 + "/stations/{id}/availability", ID: "change-availability", Summary: "Make a station, EVSE or connector operative or inoperative", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.changeAvailability)},
+		{Method: POST, Path: v1 + "/stations/{id}/trigger", ID: "trigger-message", Summary: "Ask a station to send a message now", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.triggerMessage)},
+		{Method: POST, Path: v1 + "/stations/{id}/clear-cache", ID: "clear-cache", Summary: "Empty a station's authorisation cache", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.clearCache)},
+		{Method: POST, Path: v1 + "/stations/{id}/data-transfer", ID: "data-transfer", Summary: "Send a vendor-specific message to a station", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.dataTransfer)},
+		{Method: GET, Path: v1 + "/stations/{id}/commands", ID: "list-commands", Summary: "List the commands sent to a station, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listCommands)},
+
 		{Method: POST, Path: v1 + "/id-tokens", ID: "create-id-token", Summary: "Add an ID token", Role: admin, Status: 201, Errors: []int{400, 409}, handler: handle(s.createIDToken)},
 		{Method: GET, Path: v1 + "/id-tokens", ID: "list-id-tokens", Summary: "List ID tokens", Role: admin, handler: handle(s.listIDTokens)},
 		{Method: GET, Path: v1 + "/id-tokens/{idToken}", ID: "get-id-token", Summary: "Get an ID token", Role: admin, Errors: []int{404}, handler: handle(s.getIDToken)},

@@ -53,7 +53,7 @@ func (c *Commander) Send(ctx context.Context, stationID ladda.StationID, action 
 	const op = "ocpp.Send"
 	peer, ok := c.transport.Peer(string(stationID))
 	if !ok {
-		return ladda.Errorf(ladda.Conflict, op, "station %s is not connected", stationID)
+		return offline(op, stationID)
 	}
 	version := versionOf(peer.Subprotocol)
 	if !c.validator.Has(version, action) {
@@ -74,6 +74,8 @@ func (c *Commander) Send(ctx context.Context, stationID ladda.StationID, action 
 	case errors.As(err, &ce):
 		return &ladda.Error{Kind: ladda.Conflict, Op: op, Err: err,
 			Message: "station " + string(stationID) + " answered " + action + " with " + string(ce.CodeIn(peer.Dialect)) + ": " + ce.Description}
+	case ladda.IsKind(err, ladda.Conflict):
+		return offline(op, stationID) // it went away while we asked
 	case err != nil:
 		return ladda.Wrap(op, err)
 	}

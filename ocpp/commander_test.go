@@ -3,6 +3,7 @@ package ocpp_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -75,5 +76,66 @@ func TestCommanderSendsValidatedCommands(t *testing.T) {
 		if !ladda.IsKind(err, tc.kind) || !strings.Contains(ladda.ErrorMessage(err), tc.message) {
 			t.Errorf("%s: %v (kind %v), want kind %v with %q", tc.name, err, ladda.ErrorKind(err), tc.kind, tc.message)
 		}
+	}
+}
+
+func TestCommanderExecutesVersionNeutralCommands(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, 65536)
+	cmd := ocpp.NewCommander(f.gateway, f.validator, nil)
+	ctx := context.Background()
+	var seen []string
+	record := func(_ context.Context, action string, payload json.RawMessage) ocpptest.Answer {
+		seen = append(seen, action+" "+string(payload))
+		return ocpptest.Answer{}
+	}
+	connectSimulated(t, f, "EX-16", ocpptest.V16, record)
+	connectSimulated(t, f, "EX-201", ocpptest.V201, record)
+
+	// What a version cannot express is refused before anything is sent.
+	if _, err := cmd.Execute(ctx, "EX-16", station.Reset{Kind: station.ResetHard, EVSEID: 2}); !ladda.IsKind(err, ladda.Invalid) {
+		t.Errorf("1.6 EVSE reset: %v, want invalid", err)
+	}
+	if _, err := cmd.Execute(ctx, "EX-201", station.TriggerMessage{Message: "Teleport"}); !ladda.IsKind(err, ladda.Invalid) {
+		t.Errorf("unknown trigger: %v, want invalid", err)
+	}
+	if len(seen) != 0 {
+		t.Errorf("invalid commands reached the station: %q", seen)
+	}
+
+	for _, tc := range []struct {
+		station ladda.StationID
+		cmd     station.Command
+		status  string
+		sent    string // the action and payload the station received
+	}{
+		{"EX-16", station.ChangeAvailability{EVSEID: 1, Operative: false}, "Accepted", `ChangeAvailability {"connectorId":1,"type":"Inoperative"}`},
+		{"EX-201", station.ChangeAvailability{EVSEID: 1, ConnectorID: 1, Operative: true}, "Accepted", `ChangeAvailability {"evse":{"id":1,"connectorId":1},"operationalStatus":"Operative"}`},
+		{"EX-16", station.TriggerMessage{Message: "Heartbeat"}, "Accepted", `TriggerMessage {"requestedMessage":"Heartbeat"}`},
+		{"EX-201", station.TriggerMessage{Message: "StatusNotification", EVSEID: 1, ConnectorID: 1}, "Accepted", `TriggerMessage {"evse":{"id":1,"connectorId":1},"requestedMessage":"StatusNotification"}`},
+		{"EX-16", station.ClearCache{}, "Accepted", `ClearCache {}`},
+		{"EX-201", station.UnlockConnector{EVSEID: 1, ConnectorID: 1}, "Unlocked", `UnlockConnector {"evseId":1,"connectorId":1}`},
+		{"EX-16", station.UnlockConnector{EVSEID: 2, ConnectorID: 1}, "Unlocked", `UnlockConnector {"connectorId":2}`},
+		{"EX-201", station.ClearCache{}, "Accepted", `ClearCache {}`},
+		// Resets last: the simulated stations reboot after answering.
+		{"EX-16", station.Reset{Kind: station.ResetSoft}, "Accepted", `Reset {"type":"Soft"}`},
+		{"EX-201", station.Reset{Kind: station.ResetHard}, "Accepted", `Reset {"type":"Immediate"}`},
+	} {
+		seen = nil
+		got, err := cmd.Execute(ctx, tc.station, tc.cmd)
+		if err != nil {
+			t.Errorf("%s %T: %v", tc.station, tc.cmd, err)
+			continue
+		}
+		if got.Status != tc.status {
+			t.Errorf("%s %T: status %q, want %q", tc.station, tc.cmd, got.Status, tc.status)
+		}
+		if len(seen) != 1 || seen[0] != tc.sent {
+			t.Errorf("%s %T: station received %q, want %q", tc.station, tc.cmd, seen, tc.sent)
+		}
+	}
+
+	if _, err := cmd.Execute(ctx, "GONE", station.ClearCache{}); !errors.Is(err, station.ErrOffline) || !ladda.IsKind(err, ladda.Conflict) {
+		t.Errorf("offline station: %v, want a conflict wrapping station.ErrOffline", err)
 	}
 }

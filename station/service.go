@@ -2,6 +2,8 @@ package station
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -38,6 +40,8 @@ type Service struct {
 	cfg         Config
 	connections Connections
 
+	commander Commander
+
 	mu   sync.Mutex
 	seen map[ladda.StationID]time.Time // last-seen times not yet flushed
 }
@@ -67,6 +71,9 @@ func NewService(store Store, events ladda.Publisher, clock ladda.Clock, log *slo
 
 // SetConnections tells the service how to close station sockets. Call it once, before use.
 func (s *Service) SetConnections(c Connections) { s.connections = c }
+
+// SetCommander tells the service how to reach stations with commands. Call it once, before use.
+func (s *Service) SetCommander(c Commander) { s.commander = c }
 
 // NewStation is what an operator gives to register a station.
 type NewStation struct {
@@ -344,4 +351,64 @@ func (s *Service) Run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// Execute sends cmd to a station, waits for its answer and keeps both in the station's command
+// log; requestedBy says who asked ("apikey:12"). It returns the log entry. A station's refusal
+// or CALLERROR is an answer, not an error: the entry says what happened. Errors: NotFound for
+// an unknown station, Conflict when it is not connected, Invalid when its OCPP version has no
+// such command, Timeout when it does not answer in time; all but NotFound are logged too.
+func (s *Service) Execute(ctx context.Context, id ladda.StationID, cmd Command, requestedBy string) (*CommandRecord, error) {
+	const op = "station.Execute"
+	if s.commander == nil {
+		return nil, ladda.Errorf(ladda.Unavailable, op, "commands are not available")
+	}
+	if _, err := s.store.Station(ctx, id); err != nil {
+		return nil, ladda.Wrap(op, err)
+	}
+	request, err := json.Marshal(cmd)
+	if err != nil {
+		return nil, ladda.Wrap(op, err)
+	}
+	rec := &CommandRecord{StationID: id, Action: cmd.Action(), Request: request, Outcome: CommandPending,
+		RequestedBy: requestedBy, RequestedAt: s.clock.Now()}
+	if err := s.store.RecordCommand(ctx, rec); err != nil {
+		return nil, ladda.Wrap(op, err)
+	}
+	answer, sendErr := s.commander.Execute(ctx, id, cmd)
+	now := s.clock.Now()
+	rec.AnsweredAt = &now
+	switch {
+	case sendErr == nil:
+		rec.Outcome, rec.Answer = CommandAnswered, answer
+	case errors.Is(sendErr, ErrOffline):
+		rec.Outcome, rec.Error = CommandOffline, ladda.ErrorMessage(sendErr)
+	case ladda.IsKind(sendErr, ladda.Timeout):
+		rec.Outcome, rec.Error = CommandTimeout, ladda.ErrorMessage(sendErr)
+	default:
+		rec.Outcome, rec.Error = CommandFailed, ladda.ErrorMessage(sendErr)
+	}
+	// The outcome is written even if the caller gave up meanwhile.
+	if err := s.store.FinishCommand(context.WithoutCancel(ctx), rec); err != nil {
+		return nil, ladda.Wrap(op, err)
+	}
+	if rec.Outcome == CommandFailed && ladda.IsKind(sendErr, ladda.Conflict) {
+		return rec, nil // the station answered with a CALLERROR: the entry says which
+	}
+	if sendErr != nil {
+		return rec, ladda.Wrap(op, sendErr)
+	}
+	return rec, nil
+}
+
+// Commands lists a station's command log, newest first.
+func (s *Service) Commands(ctx context.Context, f CommandFilter) ([]*CommandRecord, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	if _, err := s.store.Station(ctx, f.StationID); err != nil {
+		return nil, ladda.Wrap("station.Commands", err)
+	}
+	list, err := s.store.Commands(ctx, f)
+	return list, ladda.Wrap("station.Commands", err)
 }

@@ -189,4 +189,6 @@ type Store interface {
 	ResetConnections(ctx context.Context) error
 	// TouchStations moves LastSeen forward (never back) for many stations in one write.
 	TouchStations(ctx context.Context, seen map[ladda.StationID]time.Time) error
+
+	CommandLog
 }

@@ -84,6 +84,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	stations.SetConnections(gw)
+	stations.SetCommander(ocpp.NewCommander(gw, validator, log))
 
 	mux := http.NewServeMux()
 	mux.Handle("/ocpp/", gw)

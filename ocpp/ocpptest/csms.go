@@ -136,6 +136,27 @@ func (s *Station) handle16(action string, payload json.RawMessage, refuse bool) 
 		return decode(payload, func(*v16.DataTransferRequest) any {
 			return &v16.DataTransferResponse{Status: v16.DataTransferStatusUnknownVendorId}
 		})
+	case "ClearCache":
+		return decode(payload, func(*v16.ClearCacheRequest) any {
+			if refuse {
+				return &v16.ClearCacheResponse{Status: v16.ClearCacheStatusRejected}
+			}
+			return &v16.ClearCacheResponse{Status: v16.ClearCacheStatusAccepted}
+		})
+	case "UnlockConnector":
+		return decode(payload, func(req *v16.UnlockConnectorRequest) any {
+			switch {
+			case refuse:
+				return &v16.UnlockConnectorResponse{Status: v16.UnlockStatusUnlockFailed}
+			case req.ConnectorID < 1 || req.ConnectorID > s.cfg.Connectors:
+				return &v16.UnlockConnectorResponse{Status: v16.UnlockStatusNotSupported}
+			}
+			// 1.6: a transaction on the connector is stopped first (reason UnlockCommand).
+			if sess, ok := s.Session(req.ConnectorID); ok {
+				s.afterAnswer(func(ctx context.Context) { _ = sess.Stop(ctx, string(v16.ReasonUnlockCommand)) })
+			}
+			return &v16.UnlockConnectorResponse{Status: v16.UnlockStatusUnlocked}
+		})
 	}
 	return nil, ocppj.Errorf(ocppj.FaultNotImplemented, "the simulated station does not implement %s", action)
 }
@@ -188,6 +209,27 @@ func (s *Station) handle201(action string, payload json.RawMessage, refuse bool)
 	case "DataTransfer":
 		return decode(payload, func(*v201.DataTransferRequest) any {
 			return &v201.DataTransferResponse{Status: v201.DataTransferStatusUnknownVendorId}
+		})
+	case "ClearCache":
+		return decode(payload, func(*v201.ClearCacheRequest) any {
+			if refuse {
+				return &v201.ClearCacheResponse{Status: v201.ClearCacheStatusRejected}
+			}
+			return &v201.ClearCacheResponse{Status: v201.ClearCacheStatusAccepted}
+		})
+	case "UnlockConnector":
+		return decode(payload, func(req *v201.UnlockConnectorRequest) any {
+			switch {
+			case refuse:
+				return &v201.UnlockConnectorResponse{Status: v201.UnlockStatusUnlockFailed}
+			case req.EVSEID < 1 || req.EVSEID > s.cfg.Connectors || req.ConnectorID != 1:
+				return &v201.UnlockConnectorResponse{Status: v201.UnlockStatusUnknownConnector}
+			}
+			if _, ok := s.Session(req.EVSEID); ok {
+				// 2.0.1 F05: a connector in an authorised transaction is not unlocked.
+				return &v201.UnlockConnectorResponse{Status: v201.UnlockStatusOngoingAuthorizedTransaction}
+			}
+			return &v201.UnlockConnectorResponse{Status: v201.UnlockStatusUnlocked}
 		})
 	}
 	return nil, ocppj.Errorf(ocppj.FaultNotImplemented, "the simulated station does not implement %s", action)

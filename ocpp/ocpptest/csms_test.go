@@ -429,9 +429,9 @@ func TestHooks(t *testing.T) {
 		t.Errorf("TriggerMessage answered after %v, before the hook's 100ms delay", d)
 	}
 
-	_, err = ts.Gateway.Call(ctx, st.ID(), "UnlockConnector", json.RawMessage(`{"connectorId":1}`))
+	_, err = ts.Gateway.Call(ctx, st.ID(), "GetLocalListVersion", json.RawMessage(`{}`))
 	if !errors.As(err, &cerr) || cerr.Code != ocppj.CodeNotImplemented {
-		t.Errorf("UnlockConnector = %v, want NotImplemented", err)
+		t.Errorf("GetLocalListVersion = %v, want NotImplemented", err)
 	}
 	if seen.Load() != 4 {
 		t.Errorf("hook saw %d calls, want 4", seen.Load())

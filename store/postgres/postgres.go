@@ -69,7 +69,7 @@ var (
 	_ account.Store  = (*DB)(nil)
 )
 
-var queries = sqldb.Queries{Station: stationQueries, Charging: chargingQueries, Account: accountQueries}
+var queries = sqldb.Queries{Station: stationQueries, Charging: chargingQueries, Account: accountQueries, Command: commandQueries}
 
 var dialect = sqldb.Dialect{Name: "postgres", Time: sqldb.EncodeNativeTime}
 

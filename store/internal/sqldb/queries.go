@@ -22,10 +22,13 @@ import (
 //	id token:    token, type, status, expires_at, group_id, allow_concurrent, description,
 //	             created_at, updated_at
 //	API key:     id, name, prefix, hash, role, created_at, last_used_at, expires_at, revoked_at
+//	command:     id, station_id, action, request (JSON text), outcome, answer_status,
+//	             answer_reason, answer_data, error, requested_by, requested_at, answered_at
 type Queries struct {
 	Station  StationQueries
 	Charging ChargingQueries
 	Account  AccountQueries
+	Command  CommandQueries
 }
 
 // StationQueries are the statements of station.Store.
@@ -163,6 +166,20 @@ type AccountQueries struct {
 	CreateSetting string
 	// Setting (name) returns the value of a setting.
 	Setting string
+}
+
+// CommandQueries are the statements of station.CommandLog.
+type CommandQueries struct {
+	// Insert (station_id, action, request JSON, outcome, answer_status, answer_reason,
+	// answer_data, error, requested_by, requested_at, answered_at nullable) inserts an entry
+	// and returns its id.
+	Insert string
+	// Finish (id, outcome, answer_status, answer_reason, answer_data, error, answered_at
+	// nullable) stores the outcome of an entry; rows affected is 0 if it does not exist.
+	Finish string
+	// List (station_id, before, limit) returns the command columns of the station's entries
+	// with id < before, newest (highest id) first.
+	List string
 }
 
 // check reports the fields of q left empty.

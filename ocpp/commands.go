@@ -1,0 +1,158 @@
+package ocpp
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+
+	"github.com/ladda-csms/ladda"
+	"github.com/ladda-csms/ladda/ocpp/v16"
+	"github.com/ladda-csms/ladda/ocpp/v201"
+	"github.com/ladda-csms/ladda/station"
+)
+
+// Commander implements station.Commander: it turns each version-neutral command into the
+// message of the station's OCPP version. Wire it with
+// stations.SetCommander(ocpp.NewCommander(gateway, validator, log)).
+var _ station.Commander = (*Commander)(nil)
+
+// answer is what every command's response carries, read from the validated answer.
+type answer struct {
+	Status     string                       `json:"status"`
+	StatusInfo *struct{ ReasonCode string } `json:"statusInfo"`
+	Data       json.RawMessage              `json:"data"`
+}
+
+// Execute sends cmd to a station in its OCPP version and returns the answer.
+func (c *Commander) Execute(ctx context.Context, id ladda.StationID, cmd station.Command) (station.Answer, error) {
+	const op = "ocpp.Execute"
+	peer, ok := c.transport.Peer(string(id))
+	if !ok {
+		return station.Answer{}, offline(op, id)
+	}
+	version := versionOf(peer.Subprotocol)
+	action, request, err := message(version, cmd)
+	if err != nil {
+		return station.Answer{}, &ladda.Error{Kind: ladda.Invalid, Op: op, Message: err.Error()}
+	}
+	var a answer
+	if err := c.Send(ctx, id, action, request, &a); err != nil {
+		return station.Answer{}, err
+	}
+	out := station.Answer{Status: a.Status}
+	if a.StatusInfo != nil {
+		out.Reason = a.StatusInfo.ReasonCode
+	}
+	if len(a.Data) > 0 {
+		var s string
+		if json.Unmarshal(a.Data, &s) == nil {
+			out.Data = s // 1.6 data is a string
+		} else {
+			out.Data = string(a.Data) // 2.0.1 data is any JSON
+		}
+	}
+	return out, nil
+}
+
+func offline(op string, id ladda.StationID) error {
+	return &ladda.Error{Kind: ladda.Conflict, Op: op, Message: "station " + string(id) + " is not connected", Err: station.ErrOffline}
+}
+
+// commandError is a command that the station's version cannot express.
+type commandError string
+
+func (e commandError) Error() string { return string(e) }
+
+// message builds the OCPP action and request of cmd for version.
+func message(version string, cmd station.Command) (string, any, error) {
+	isV16 := version == V16
+	switch c := cmd.(type) {
+	case station.Reset:
+		if c.Kind != station.ResetSoft && c.Kind != station.ResetHard {
+			return "", nil, commandError("reset type must be Soft or Hard")
+		}
+		if isV16 {
+			if c.EVSEID != 0 {
+				return "", nil, commandError("OCPP 1.6 stations reset only as a whole: leave evseId out")
+			}
+			return "Reset", &v16.ResetRequest{Type: v16.Reset(c.Kind)}, nil
+		}
+		r := &v201.ResetRequest{Type: v201.ResetOnIdle}
+		if c.Kind == station.ResetHard {
+			r.Type = v201.ResetImmediate
+		}
+		if c.EVSEID > 0 {
+			r.EVSEID = &c.EVSEID
+		}
+		return "Reset", r, nil
+	case station.UnlockConnector:
+		if isV16 {
+			if c.ConnectorID > 1 {
+				return "", nil, commandError("OCPP 1.6 stations have one connector per EVSE: use connectorId 1")
+			}
+			return "UnlockConnector", &v16.UnlockConnectorRequest{ConnectorID: c.EVSEID}, nil
+		}
+		return "UnlockConnector", &v201.UnlockConnectorRequest{EVSEID: c.EVSEID, ConnectorID: c.ConnectorID}, nil
+	case station.ChangeAvailability:
+		if isV16 {
+			if c.ConnectorID > 1 {
+				return "", nil, commandError("OCPP 1.6 stations have one connector per EVSE: use connectorId 1")
+			}
+			r := &v16.ChangeAvailabilityRequest{ConnectorID: c.EVSEID, Type: v16.AvailabilityInoperative}
+			if c.Operative {
+				r.Type = v16.AvailabilityOperative
+			}
+			return "ChangeAvailability", r, nil
+		}
+		r := &v201.ChangeAvailabilityRequest{OperationalStatus: v201.OperationalStatusInoperative}
+		if c.Operative {
+			r.OperationalStatus = v201.OperationalStatusOperative
+		}
+		if c.EVSEID > 0 {
+			r.EVSE = &v201.EVSE{ID: c.EVSEID}
+			if c.ConnectorID > 0 {
+				r.EVSE.ConnectorID = &c.ConnectorID
+			}
+		}
+		return "ChangeAvailability", r, nil
+	case station.TriggerMessage:
+		if isV16 {
+			var connector *int
+			if c.EVSEID > 0 {
+				connector = &c.EVSEID
+			}
+			// The security extension's ExtendedTriggerMessage knows the messages core lacks.
+			if slices.Contains([]string{"LogStatusNotification", "SignChargePointCertificate"}, c.Message) {
+				return "ExtendedTriggerMessage", &v16.ExtendedTriggerMessageRequest{RequestedMessage: v16.MessageTriggerEnum(c.Message), ConnectorID: connector}, nil
+			}
+			return "TriggerMessage", &v16.TriggerMessageRequest{RequestedMessage: v16.MessageTrigger(c.Message), ConnectorID: connector}, nil
+		}
+		r := &v201.TriggerMessageRequest{RequestedMessage: v201.MessageTrigger(c.Message)}
+		if c.EVSEID > 0 {
+			r.EVSE = &v201.EVSE{ID: c.EVSEID}
+			if c.ConnectorID > 0 {
+				r.EVSE.ConnectorID = &c.ConnectorID
+			}
+		}
+		return "TriggerMessage", r, nil
+	case station.ClearCache:
+		if isV16 {
+			return "ClearCache", &v16.ClearCacheRequest{}, nil
+		}
+		return "ClearCache", &v201.ClearCacheRequest{}, nil
+	case station.DataTransfer:
+		if isV16 {
+			return "DataTransfer", &v16.DataTransferRequest{VendorID: c.VendorID, MessageID: c.MessageID, Data: c.Data}, nil
+		}
+		r := &v201.DataTransferRequest{VendorID: c.VendorID, MessageID: c.MessageID}
+		if c.Data != "" {
+			if json.Valid([]byte(c.Data)) {
+				r.Data = json.RawMessage(c.Data)
+			} else {
+				r.Data, _ = json.Marshal(c.Data)
+			}
+		}
+		return "DataTransfer", r, nil
+	}
+	return "", nil, commandError("unknown command " + cmd.Action())
+}

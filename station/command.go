@@ -1,0 +1,139 @@
+package station
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/ladda-csms/ladda"
+)
+
+// Command is an operator's request to a station in version-neutral terms; package ocpp turns
+// each into the OCPP 1.6 or 2.0.1 message of the station's version. Action names the command
+// as the logs and the API show it (the OCPP action, e.g. "Reset").
+type Command interface {
+	Action() string
+}
+
+// ResetKind says how a station restarts.
+type ResetKind string
+
+// The reset kinds: Soft lets running transactions end first (1.6 Soft, 2.0.1 OnIdle); Hard
+// restarts now (1.6 Hard, 2.0.1 Immediate).
+const (
+	ResetSoft ResetKind = "Soft"
+	ResetHard ResetKind = "Hard"
+)
+
+// Reset restarts a station, or with EVSEID > 0 only that EVSE (2.0.1 only).
+type Reset struct {
+	Kind   ResetKind `json:"type"`
+	EVSEID int       `json:"evseId,omitempty"`
+}
+
+// UnlockConnector releases the cable of a connector (1.6: connector EVSEID of the station).
+type UnlockConnector struct {
+	EVSEID      int `json:"evseId"`
+	ConnectorID int `json:"connectorId"`
+}
+
+// ChangeAvailability makes the station (EVSEID 0), an EVSE or a connector operative or
+// inoperative. A station that is charging there schedules the change for after the
+// transaction (status Scheduled).
+type ChangeAvailability struct {
+	EVSEID      int  `json:"evseId,omitempty"`
+	ConnectorID int  `json:"connectorId,omitempty"`
+	Operative   bool `json:"operative"`
+}
+
+// TriggerMessage asks a station to send a message now: BootNotification, Heartbeat,
+// StatusNotification, MeterValues, FirmwareStatusNotification, LogStatusNotification
+// (DiagnosticsStatusNotification in 1.6), SignCertificate, … as the version knows them.
+type TriggerMessage struct {
+	Message     string `json:"message"`
+	EVSEID      int    `json:"evseId,omitempty"`
+	ConnectorID int    `json:"connectorId,omitempty"`
+}
+
+// ClearCache empties the station's authorisation cache.
+type ClearCache struct{}
+
+// DataTransfer sends a vendor-specific message.
+type DataTransfer struct {
+	VendorID  string `json:"vendorId"`
+	MessageID string `json:"messageId,omitempty"`
+	Data      string `json:"data,omitempty"`
+}
+
+// Action implementations: the OCPP action of each command.
+func (Reset) Action() string              { return "Reset" }
+func (UnlockConnector) Action() string    { return "UnlockConnector" }
+func (ChangeAvailability) Action() string { return "ChangeAvailability" }
+func (TriggerMessage) Action() string     { return "TriggerMessage" }
+func (ClearCache) Action() string         { return "ClearCache" }
+func (DataTransfer) Action() string       { return "DataTransfer" }
+
+// Answer is a station's answer to a command in version-neutral form.
+type Answer struct {
+	Status string `json:"status"`           // the status the station answered (Accepted, Rejected, Scheduled, Unlocked, …)
+	Reason string `json:"reason,omitempty"` // 2.0.1 statusInfo reason code, if given
+	Data   string `json:"data,omitempty"`   // DataTransfer's answer data
+}
+
+// ErrOffline is the cause inside the Conflict error a Commander returns for a station that is
+// not connected.
+var ErrOffline = errors.New("station is not connected")
+
+// Commander delivers commands to connected stations. Errors are *ladda.Error: Conflict when
+// the station is not connected or answers with a CALLERROR, Invalid when the command does not
+// exist in the station's OCPP version or breaks its rules, Timeout when the station does not
+// answer in time.
+type Commander interface {
+	Execute(ctx context.Context, id ladda.StationID, cmd Command) (Answer, error)
+}
+
+// CommandOutcome is where a command in the log stands.
+type CommandOutcome string
+
+// The outcomes.
+const (
+	CommandPending  CommandOutcome = "pending"  // sent, no answer yet
+	CommandAnswered CommandOutcome = "answered" // the station answered (see Answer.Status)
+	CommandFailed   CommandOutcome = "failed"   // the station answered with an error, or the call failed
+	CommandTimeout  CommandOutcome = "timeout"  // no answer in time
+	CommandOffline  CommandOutcome = "offline"  // the station was not connected
+)
+
+// CommandRecord is one entry of a station's command log: what was asked, by whom, and what
+// the station answered.
+type CommandRecord struct {
+	ID          int64
+	StationID   ladda.StationID
+	Action      string
+	Request     json.RawMessage // the command, version-neutral, as JSON
+	Outcome     CommandOutcome
+	Answer      Answer
+	Error       string // why it failed, for Failed, Timeout and Offline
+	RequestedBy string // who asked: "apikey:12", "system", …
+	RequestedAt time.Time
+	AnsweredAt  *time.Time
+}
+
+// CommandFilter selects entries of a command log, newest first.
+type CommandFilter struct {
+	StationID ladda.StationID
+	Before    int64 // keyset pagination: IDs lower than this
+	Limit     int
+}
+
+// CommandLog keeps the commands sent to stations. Errors are *ladda.Error.
+type CommandLog interface {
+	// RecordCommand stores a new entry and assigns its ID.
+	RecordCommand(ctx context.Context, c *CommandRecord) error
+	// FinishCommand stores the outcome of an entry: Outcome, Answer, Error and AnsweredAt of c.
+	// NotFound for an unknown ID.
+	FinishCommand(ctx context.Context, c *CommandRecord) error
+	// Commands lists a station's entries, newest first.
+	Commands(ctx context.Context, f CommandFilter) ([]*CommandRecord, error)
+}
