@@ -256,4 +256,6 @@ type Store interface {
 	// FlagStale adds FlagStale to active transactions started before t and returns how many
 	// were newly flagged.
 	FlagStale(ctx context.Context, startedBefore time.Time) (int, error)
+
+	RemoteStarts
 }

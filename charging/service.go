@@ -25,6 +25,8 @@ type Service struct {
 	clock  ladda.Clock
 	log    *slog.Logger
 	cfg    Config
+
+	commands StationCommands
 }
 
 // NewService returns a Service over store. events, clock and log may be nil.
@@ -163,6 +165,8 @@ type Start struct {
 	// Authorize asks for the token to be checked and the answer returned (1.6 always; 2.0.1
 	// when the event carries a token).
 	Authorize bool
+	// RemoteStartID is the 2.0.1 remoteStartId the station gave, 0 if none.
+	RemoteStartID int64
 }
 
 // StartKey returns the idempotency key of a start: a station's repeated report of the same
@@ -223,6 +227,7 @@ func (s *Service) StartTransaction(ctx context.Context, st Start) (*Transaction,
 		}
 	}
 	if created {
+		s.linkRemoteStart(ctx, tx, st.RemoteStartID)
 		s.events.Publish(ctx, ladda.Event{Type: ladda.EventTransactionStarted, StationID: tx.StationID, Time: now, Data: tx})
 	}
 	return tx, info, nil
@@ -426,5 +431,18 @@ func (s *Service) Run(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// linkRemoteStart ties a new transaction to the remote start it answers, if there is one.
+// Failing to link is logged, never fatal: the transaction is stored either way.
+func (s *Service) linkRemoteStart(ctx context.Context, tx *Transaction, remoteStartID int64) {
+	if tx.IDToken == "" && remoteStartID == 0 {
+		return
+	}
+	_, err := s.store.LinkRemoteStart(ctx, RemoteStartLink{StationID: tx.StationID, RemoteStartID: remoteStartID,
+		IDToken: tx.IDToken, EVSEID: tx.EVSEID, Since: tx.StartedAt.Add(-RemoteStartWindow), TransactionID: tx.ID})
+	if err != nil {
+		s.log.Error("linking a transaction to its remote start", "station", tx.StationID, "transaction", tx.ID, "err", err)
 	}
 }

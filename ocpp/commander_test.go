@@ -99,6 +99,12 @@ func TestCommanderExecutesVersionNeutralCommands(t *testing.T) {
 	if _, err := cmd.Execute(ctx, "EX-201", station.TriggerMessage{Message: "Teleport"}); !ladda.IsKind(err, ladda.Invalid) {
 		t.Errorf("unknown trigger: %v, want invalid", err)
 	}
+	if _, err := cmd.Execute(ctx, "EX-16", station.RequestStart{IDToken: "A-TOKEN-LONGER-THAN-20", RemoteStartID: 1}); !ladda.IsKind(err, ladda.Invalid) {
+		t.Errorf("1.6 remote start with a 22-character tag: %v, want invalid", err)
+	}
+	if _, err := cmd.Execute(ctx, "EX-16", station.RequestStop{StationTxID: "abc"}); !ladda.IsKind(err, ladda.Invalid) {
+		t.Errorf("1.6 remote stop of a non-numeric id: %v, want invalid", err)
+	}
 	if len(seen) != 0 {
 		t.Errorf("invalid commands reached the station: %q", seen)
 	}
@@ -117,6 +123,8 @@ func TestCommanderExecutesVersionNeutralCommands(t *testing.T) {
 		{"EX-201", station.UnlockConnector{EVSEID: 1, ConnectorID: 1}, "Unlocked", `UnlockConnector {"evseId":1,"connectorId":1}`},
 		{"EX-16", station.UnlockConnector{EVSEID: 2, ConnectorID: 1}, "Unlocked", `UnlockConnector {"connectorId":2}`},
 		{"EX-201", station.ClearCache{}, "Accepted", `ClearCache {}`},
+		{"EX-16", station.RequestStart{EVSEID: 2, IDToken: "TAG-R", RemoteStartID: 5}, "Accepted", `RemoteStartTransaction {"connectorId":2,"idTag":"TAG-R"}`}, // connector 1 was made inoperative above
+		{"EX-201", station.RequestStart{IDToken: "TAG-R", RemoteStartID: 6}, "Accepted", `RequestStartTransaction {"idToken":{"idToken":"TAG-R","type":"Central"},"remoteStartId":6}`},
 		// Resets last: the simulated stations reboot after answering.
 		{"EX-16", station.Reset{Kind: station.ResetSoft}, "Accepted", `Reset {"type":"Soft"}`},
 		{"EX-201", station.Reset{Kind: station.ResetHard}, "Accepted", `Reset {"type":"Immediate"}`},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/ocpp/v16"
@@ -153,6 +154,38 @@ func message(version string, cmd station.Command) (string, any, error) {
 			}
 		}
 		return "DataTransfer", r, nil
+	case station.RequestStart:
+		if c.RemoteStartID <= 0 || c.RemoteStartID > 1<<31-1 {
+			return "", nil, commandError("remoteStartId must be a positive 32-bit integer")
+		}
+		if isV16 {
+			if len(c.IDToken) > 20 {
+				return "", nil, commandError("OCPP 1.6 id tags have at most 20 characters")
+			}
+			r := &v16.RemoteStartTransactionRequest{IDTag: c.IDToken}
+			if c.EVSEID > 0 {
+				r.ConnectorID = &c.EVSEID
+			}
+			return "RemoteStartTransaction", r, nil
+		}
+		typ := v201.IDTokenEnumCentral
+		if c.TokenType != "" {
+			typ = v201.IDTokenEnum(c.TokenType)
+		}
+		r := &v201.RequestStartTransactionRequest{IDToken: v201.IDToken{IDToken: c.IDToken, Type: typ}, RemoteStartID: int(c.RemoteStartID)}
+		if c.EVSEID > 0 {
+			r.EVSEID = &c.EVSEID
+		}
+		return "RequestStartTransaction", r, nil
+	case station.RequestStop:
+		if isV16 {
+			id, err := strconv.Atoi(c.StationTxID)
+			if err != nil {
+				return "", nil, commandError("transaction " + c.StationTxID + " has no OCPP 1.6 id")
+			}
+			return "RemoteStopTransaction", &v16.RemoteStopTransactionRequest{TransactionID: id}, nil
+		}
+		return "RequestStopTransaction", &v201.RequestStopTransactionRequest{TransactionID: c.StationTxID}, nil
 	}
 	return "", nil, commandError("unknown command " + cmd.Action())
 }

@@ -137,3 +137,24 @@ type CommandLog interface {
 	// Commands lists a station's entries, newest first.
 	Commands(ctx context.Context, f CommandFilter) ([]*CommandRecord, error)
 }
+
+// RequestStart asks a station to start charging for a token (1.6 RemoteStartTransaction, 2.0.1
+// RequestStartTransaction). RemoteStartID ties the transaction the station then starts to the
+// request: 2.0.1 stations echo it in TransactionEvent; for 1.6 Ladda matches station, EVSE and
+// token (package charging).
+type RequestStart struct {
+	EVSEID        int    `json:"evseId,omitempty"` // 0: the station chooses
+	IDToken       string `json:"idToken"`
+	TokenType     string `json:"tokenType,omitempty"` // 2.0.1 IdTokenEnumType; default Central
+	RemoteStartID int64  `json:"remoteStartId"`
+}
+
+// RequestStop asks a station to stop a transaction (1.6 RemoteStopTransaction, 2.0.1
+// RequestStopTransaction). StationTxID is the station's id for it.
+type RequestStop struct {
+	StationTxID string `json:"stationTransactionId"`
+}
+
+// Action implementations of the remote start and stop.
+func (RequestStart) Action() string { return "RequestStartTransaction" }
+func (RequestStop) Action() string  { return "RequestStopTransaction" }

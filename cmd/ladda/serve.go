@@ -85,6 +85,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	stations.SetConnections(gw)
 	stations.SetCommander(ocpp.NewCommander(gw, validator, log))
+	chargingSvc.SetStationCommands(stations)
 
 	mux := http.NewServeMux()
 	mux.Handle("/ocpp/", gw)

@@ -64,7 +64,13 @@ var (
 	_ account.Store  = (*DB)(nil)
 )
 
-var queries = sqldb.Queries{Station: stationQueries, Charging: chargingQueries, Account: accountQueries, Command: commandQueries}
+var queries = sqldb.Queries{
+	Station:     stationQueries,
+	Charging:    chargingQueries,
+	Account:     accountQueries,
+	Command:     commandQueries,
+	RemoteStart: remoteStartQueries,
+}
 
 var dialect = sqldb.Dialect{Name: "sqlite", Time: sqldb.EncodeTextTime}
 

@@ -24,11 +24,14 @@ import (
 //	API key:     id, name, prefix, hash, role, created_at, last_used_at, expires_at, revoked_at
 //	command:     id, station_id, action, request (JSON text), outcome, answer_status,
 //	             answer_reason, answer_data, error, requested_by, requested_at, answered_at
+//	remote start: id, station_id, evse_id, id_token, status, command_id, transaction_id,
+//	             requested_by, requested_at
 type Queries struct {
-	Station  StationQueries
-	Charging ChargingQueries
-	Account  AccountQueries
-	Command  CommandQueries
+	Station     StationQueries
+	Charging    ChargingQueries
+	Account     AccountQueries
+	Command     CommandQueries
+	RemoteStart RemoteStartQueries
 }
 
 // StationQueries are the statements of station.Store.
@@ -180,6 +183,29 @@ type CommandQueries struct {
 	// List (station_id, before, limit) returns the command columns of the station's entries
 	// with id < before, newest (highest id) first.
 	List string
+}
+
+// RemoteStartQueries are the statements of charging.RemoteStarts.
+type RemoteStartQueries struct {
+	// Insert (station_id, evse_id, id_token, status, command_id nullable, transaction_id
+	// nullable, requested_by, requested_at) inserts a remote start and returns its id.
+	Insert string
+	// Answer (id, status, command_id nullable) stores the station's answer; rows affected is 0
+	// if the remote start does not exist.
+	Answer string
+	// Get (id) returns the remote start columns.
+	Get string
+	// LinkByID (station_id, id, transaction_id) sets transaction_id of the remote start with
+	// that id, if it is the station's, has no transaction yet, and no remote start has
+	// transaction_id already; rows affected is 1 when it linked, else 0.
+	LinkByID string
+	// LinkByToken (station_id, id_token, evse_id, since, transaction_id) sets transaction_id
+	// of the oldest (by requested_at, then id) remote start of the station for the token that
+	// has no transaction, whose status is '' or 'Accepted', whose evse_id is 0 or evse_id, and
+	// that was requested at or after since; unless a remote start has transaction_id already.
+	// Rows affected is 1 when it linked, else 0. It is one statement, cheap when nothing
+	// matches: it runs for every new transaction with a token.
+	LinkByToken string
 }
 
 // check reports the fields of q left empty.
