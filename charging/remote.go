@@ -13,8 +13,8 @@ import (
 //
 // Rules: its ID is also the 2.0.1 remoteStartId. It is linked to the transaction the station
 // starts: by remoteStartId when the station echoes it (2.0.1), otherwise (1.6) to the first
-// transaction the station starts for the same token (on the same EVSE, if one was named) within
-// RemoteStartWindow after the request. A remote start is linked at most once, and a
+// transaction the station starts for the same token (on the same EVSE, if one was named) that
+// reaches Ladda within RemoteStartWindow after the request (Ladda's clock: a station's may be off). A remote start is linked at most once, and a
 // transaction to at most one remote start.
 type RemoteStart struct {
 	ID            int64

@@ -434,14 +434,15 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// linkRemoteStart ties a new transaction to the remote start it answers, if there is one.
+// linkRemoteStart ties a new transaction to the remote start it answers, if there is one. The
+// window is counted on Ladda's clock, at the start's arrival: a station's clock may be off.
 // Failing to link is logged, never fatal: the transaction is stored either way.
 func (s *Service) linkRemoteStart(ctx context.Context, tx *Transaction, remoteStartID int64) {
 	if tx.IDToken == "" && remoteStartID == 0 {
 		return
 	}
 	_, err := s.store.LinkRemoteStart(ctx, RemoteStartLink{StationID: tx.StationID, RemoteStartID: remoteStartID,
-		IDToken: tx.IDToken, EVSEID: tx.EVSEID, Since: tx.StartedAt.Add(-RemoteStartWindow), TransactionID: tx.ID})
+		IDToken: tx.IDToken, EVSEID: tx.EVSEID, Since: s.clock.Now().Add(-RemoteStartWindow), TransactionID: tx.ID})
 	if err != nil {
 		s.log.Error("linking a transaction to its remote start", "station", tx.StationID, "transaction", tx.ID, "err", err)
 	}

@@ -17,7 +17,7 @@ import (
 type Command struct {
 	ID          int64          `json:"id"`
 	StationID   string         `json:"stationId"`
-	Action      string         `json:"action" doc:"The command, named as its OCPP action: Reset, UnlockConnector, ChangeAvailability, TriggerMessage, ClearCache or DataTransfer."`
+	Action      string         `json:"action" doc:"The command, named as its OCPP action: Reset, UnlockConnector, ChangeAvailability, TriggerMessage, ClearCache, DataTransfer, RequestStartTransaction or RequestStopTransaction (for 1.6 stations too: the 1.6 RemoteStartTransaction and RemoteStopTransaction)."`
 	Request     jsonObject     `json:"request" doc:"The command as it was asked, version-neutral: the body of the request that sent it."`
 	Outcome     string         `json:"outcome" enum:"pending,answered,failed,timeout,offline" doc:"answered: see answer.status; failed: the station answered with an error (see error); timeout: no answer in time; offline: the station was not connected; pending: sent, no answer yet."`
 	Answer      *CommandAnswer `json:"answer,omitempty" doc:"The station's answer; present when the outcome is answered."`
@@ -82,11 +82,7 @@ type commandOutput struct {
 // entry. The station's refusal or error answer is a 200 whose entry says so; not being able to
 // ask at all (unknown or offline station, a command its version lacks, no answer) is an error.
 func (s *server) execute(ctx context.Context, id string, cmd station.Command) (*commandOutput, error) {
-	by := "apikey"
-	if k := callerKey(ctx); k != nil {
-		by += ":" + strconv.FormatInt(k.ID, 10)
-	}
-	rec, err := s.stations.Execute(ctx, ladda.StationID(id), cmd, by)
+	rec, err := s.stations.Execute(ctx, ladda.StationID(id), cmd, requestedBy(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,7 @@ func newCommandEnv(tb testing.TB, callTimeout time.Duration) *commandEnv {
 	}
 	e.stations.SetConnections(gw)
 	e.stations.SetCommander(ocpp.NewCommander(gw, v, nil))
+	e.charging.SetStationCommands(e.stations)
 	mux := http.NewServeMux()
 	mux.Handle("/ocpp/", gw)
 	srv := httptest.NewServer(mux)
@@ -63,11 +64,20 @@ func newCommandEnv(tb testing.TB, callTimeout time.Duration) *commandEnv {
 // (ocpptest.V16 or V201) for it, answering through hook (nil: as the simulator does).
 func (e *commandEnv) mustSimulated(tb testing.TB, id, version string, hook ocpptest.Hook) *ocpptest.Station {
 	tb.Helper()
+	return e.mustSimulatedWith(tb, ocpptest.Config{ID: id, Version: version, Hook: hook})
+}
+
+// mustSimulatedWith is mustSimulated for a station configured as cfg (ID, Version, Hook, Clock,
+// …); the env fills in the URL and the password.
+func (e *commandEnv) mustSimulatedWith(tb testing.TB, cfg ocpptest.Config) *ocpptest.Station {
+	tb.Helper()
 	ctx := context.Background()
+	id := cfg.ID
 	if _, _, err := e.stations.Register(ctx, station.NewStation{ID: ladda.StationID(id), Password: stationPassword}); err != nil {
 		tb.Fatalf("registering %s: %v", id, err)
 	}
-	st, err := ocpptest.New(ocpptest.Config{URL: e.ocppURL, ID: id, Password: stationPassword, Version: version, Hook: hook, DisableHeartbeat: true})
+	cfg.URL, cfg.Password, cfg.DisableHeartbeat = e.ocppURL, stationPassword, true
+	st, err := ocpptest.New(cfg)
 	if err != nil {
 		tb.Fatalf("simulating %s: %v", id, err)
 	}

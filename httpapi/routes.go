@@ -20,6 +20,7 @@ type route struct {
 	Summary string       // one line for the OpenAPI document
 	Role    account.Role // role the API key needs; public (empty) for no key at all
 	Status  int          // status of success; 0 means 200
+	Also    []int        // other statuses of success, with the same body as Status
 	Errors  []int        // error statuses the operation itself may answer, besides 401/403/422/500
 
 	handler register
@@ -56,6 +57,7 @@ func (s *server) routes() []route {
 		{Method: POST, Path: v1 + "/stations/{id}/trigger", ID: "trigger-message", Summary: "Ask a station to send a message now", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.triggerMessage)},
 		{Method: POST, Path: v1 + "/stations/{id}/clear-cache", ID: "clear-cache", Summary: "Empty a station's authorisation cache", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.clearCache)},
 		{Method: POST, Path: v1 + "/stations/{id}/data-transfer", ID: "data-transfer", Summary: "Send a vendor-specific message to a station", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.dataTransfer)},
+		{Method: POST, Path: v1 + "/stations/{id}/remote-start", ID: "remote-start", Summary: "Ask a station to start charging for a token", Role: admin, Status: 201, Also: []int{200, 202}, Errors: []int{404, 409, 504}, handler: handle(s.remoteStart)},
 		{Method: GET, Path: v1 + "/stations/{id}/commands", ID: "list-commands", Summary: "List the commands sent to a station, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listCommands)},
 
 		{Method: POST, Path: v1 + "/id-tokens", ID: "create-id-token", Summary: "Add an ID token", Role: admin, Status: 201, Errors: []int{400, 409}, handler: handle(s.createIDToken)},
@@ -66,6 +68,9 @@ func (s *server) routes() []route {
 
 		{Method: GET, Path: v1 + "/transactions", ID: "list-transactions", Summary: "List transactions, newest first", Role: admin, handler: handle(s.listTransactions)},
 		{Method: GET, Path: v1 + "/transactions/{id}", ID: "get-transaction", Summary: "Get a transaction with its meter values", Role: admin, Errors: []int{404}, handler: handle(s.getTransaction)},
+		{Method: POST, Path: v1 + "/transactions/{id}/remote-stop", ID: "remote-stop", Summary: "Ask the station to stop a transaction", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.remoteStop)},
+
+		{Method: GET, Path: v1 + "/remote-starts/{id}", ID: "get-remote-start", Summary: "Get a remote start, with its transaction once started", Role: admin, Errors: []int{404}, handler: handle(s.getRemoteStart)},
 	}
 }
 

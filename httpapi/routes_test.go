@@ -140,8 +140,10 @@ func TestOpenAPIDocument(t *testing.T) {
 		if status == 0 {
 			status = 200
 		}
-		if _, ok := op.Responses[fmt.Sprint(status)]; !ok {
-			t.Errorf("%s: no response %d documented", key, status)
+		for _, code := range append([]int{status}, r.Also...) {
+			if _, ok := op.Responses[fmt.Sprint(code)]; !ok {
+				t.Errorf("%s: no response %d documented", key, code)
+			}
 		}
 	}
 	for path, ops := range doc.Paths {
