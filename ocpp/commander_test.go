@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/ocpp"
@@ -145,5 +146,74 @@ func TestCommanderExecutesVersionNeutralCommands(t *testing.T) {
 
 	if _, err := cmd.Execute(ctx, "GONE", station.ClearCache{}); !errors.Is(err, station.ErrOffline) || !ladda.IsKind(err, ladda.Conflict) {
 		t.Errorf("offline station: %v, want a conflict wrapping station.ErrOffline", err)
+	}
+}
+
+func TestCommanderSettings(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, 65536)
+	cmd := ocpp.NewCommander(f.gateway, f.validator, nil)
+	ctx := context.Background()
+	connectSimulated(t, f, "SET-16", ocpptest.V16, nil)
+	connectSimulated(t, f, "SET-201", ocpptest.V201, nil)
+
+	// 1.6: the answer carries the configuration.
+	got, err := cmd.Execute(ctx, "SET-16", station.GetSettings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]station.Setting{}
+	for _, s := range got.Settings {
+		values[s.Variable] = s
+	}
+	if s, ok := values["NumberOfConnectors"]; !ok || !s.ReadOnly || s.Value != "2" {
+		t.Errorf("NumberOfConnectors = %+v, want read-only 2", s)
+	}
+	if _, err := cmd.Execute(ctx, "SET-16", station.GetSettings{Keys: []string{"HeartbeatInterval", "NoSuchKey"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// 1.6 changes go key by key; the status sums them up.
+	ans, err := cmd.Execute(ctx, "SET-16", station.ChangeSettings{Changes: []station.Setting{
+		{Variable: "HeartbeatInterval", Value: "120"}, {Variable: "NoSuchKey", Value: "1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Status != "Partial" || len(ans.Results) != 2 || ans.Results[0].Status != "Accepted" || ans.Results[1].Status != "NotSupported" {
+		t.Fatalf("1.6 change = %+v, want Partial: Accepted, NotSupported", ans)
+	}
+
+	// 2.0.1: SetVariables at once; the value comes back with each result.
+	ans, err = cmd.Execute(ctx, "SET-201", station.ChangeSettings{Changes: []station.Setting{
+		{Component: "OCPPCommCtrlr", Variable: "HeartbeatInterval", Value: "90"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Status != "Accepted" || len(ans.Results) != 1 || ans.Results[0].Setting.Value != "90" || ans.Results[0].Setting.Attribute != "" {
+		t.Fatalf("2.0.1 change = %+v", ans)
+	}
+	if _, err := cmd.Execute(ctx, "SET-201", station.ChangeSettings{Changes: []station.Setting{{Variable: "HeartbeatInterval", Value: "1"}}}); err != nil {
+		t.Fatalf("a 2.0.1 change without component is the station's to refuse, not ours: %v", err)
+	}
+	if _, err := cmd.Execute(ctx, "SET-16", station.ChangeSettings{Changes: []station.Setting{{Component: "X", Variable: "Y", Value: "1"}}}); !ladda.IsKind(err, ladda.Invalid) {
+		t.Errorf("1.6 change with a component: %v, want invalid", err)
+	}
+
+	// 2.0.1 refresh: the station accepts and reports its device model, which is stored.
+	if ans, err := cmd.Execute(ctx, "SET-201", station.GetSettings{}); err != nil || ans.Status != "Accepted" {
+		t.Fatalf("GetBaseReport = %+v, %v", ans, err)
+	}
+	for i := 0; ; i++ {
+		list, err := f.stations.Settings(ctx, "SET-201")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) > 0 {
+			break
+		}
+		if i == 200 {
+			t.Fatal("no NotifyReport stored within 4 s")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -32,6 +32,12 @@ func (c *Commander) Execute(ctx context.Context, id ladda.StationID, cmd station
 		return station.Answer{}, offline(op, id)
 	}
 	version := versionOf(peer.Subprotocol)
+	switch x := cmd.(type) {
+	case station.GetSettings:
+		return c.getSettings(ctx, id, version, x)
+	case station.ChangeSettings:
+		return c.changeSettings(ctx, id, version, x)
+	}
 	action, request, err := message(version, cmd)
 	if err != nil {
 		return station.Answer{}, &ladda.Error{Kind: ladda.Invalid, Op: op, Message: err.Error()}

@@ -16,6 +16,7 @@ package ocpp_test
 //	tx ID STATION_TX_ID key=value…                    a stored transaction's fields
 //	txcount ID N                                      the station has N transactions
 //	connector ID EVSE CONNECTOR STATUS                a connector's stored status
+//	setting ID COMPONENT VARIABLE ATTRIBUTE VALUE     a stored setting ("-" for an empty part)
 //	disconnect                                        close the connection
 
 import (
@@ -229,6 +230,31 @@ func (r *runner) do(cmd, rest string) {
 		}
 		if strconv.Itoa(len(list)) != args[1] {
 			r.fatalf("station %s has %d transactions, want %s", args[0], len(list), args[1])
+		}
+	case "setting": // setting STATION COMPONENT VARIABLE ATTRIBUTE VALUE (component "-": 1.6 key)
+		list, err := r.f.stations.Settings(ctx, ladda.StationID(args[0]))
+		if err != nil {
+			r.fatalf("settings: %v", err)
+		}
+		component := args[1]
+		if component == "-" {
+			component = ""
+		}
+		attribute := args[3]
+		if attribute == "-" {
+			attribute = ""
+		}
+		found := false
+		for _, st := range list {
+			if st.Component == component && st.Variable == args[2] && st.Attribute == attribute {
+				found = true
+				if st.Value != args[4] {
+					r.fatalf("setting %s/%s = %q, want %q", component, args[2], st.Value, args[4])
+				}
+			}
+		}
+		if !found {
+			r.fatalf("no setting %s/%s %s among %d", component, args[2], attribute, len(list))
 		}
 	case "connector":
 		st, err := r.f.stations.Station(ctx, ladda.StationID(args[0]))

@@ -10,9 +10,9 @@ import (
 )
 
 // This file handles the station's reports that change no charging state: firmware, diagnostics
-// and log upload progress, security events, monitoring events and device-model reports. Each is
-// logged and published as a station event for the live stream; keeping them (firmware
-// campaigns, security event log, device-model variables) comes with the remote-operation issue.
+// and log upload progress, security events and monitoring events, each logged and published as a
+// station event for the live stream (keeping them comes with the rest of the remote-operation
+// issue), and device-model reports, whose variables are stored as the station's settings.
 
 // StationEvent is the Data of a ladda.EventStationEvent: what a station reported.
 type StationEvent struct {
@@ -79,7 +79,13 @@ func notifyEvent201(ctx context.Context, r *Router, c call, req *v201.NotifyEven
 	return &v201.NotifyEventResponse{}, nil
 }
 
+// notifyReport201 stores the device-model variables a 2.0.1 station reports (in answer to
+// GetBaseReport or GetReport, possibly over several messages).
 func notifyReport201(ctx context.Context, r *Router, c call, req *v201.NotifyReportRequest) (any, error) {
-	r.report(ctx, c, StationEvent{Time: req.GeneratedAt.UTC(), Details: req})
+	if settings := reportedSettings(req.ReportData); len(settings) > 0 {
+		if err := r.stations.ReportSettings(ctx, c.station, settings); err != nil {
+			return nil, err
+		}
+	}
 	return &v201.NotifyReportResponse{}, nil
 }

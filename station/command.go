@@ -79,6 +79,10 @@ type Answer struct {
 	Status string `json:"status"`           // the status the station answered (Accepted, Rejected, Scheduled, Unlocked, …)
 	Reason string `json:"reason,omitempty"` // 2.0.1 statusInfo reason code, if given
 	Data   string `json:"data,omitempty"`   // DataTransfer's answer data
+
+	Settings []Setting       `json:"settings,omitempty"` // GetSettings (1.6): the values reported
+	Unknown  []string        `json:"unknown,omitempty"`  // GetSettings (1.6): keys the station does not know
+	Results  []SettingResult `json:"results,omitempty"`  // ChangeSettings: the answer per setting
 }
 
 // ErrOffline is the cause inside the Conflict error a Commander returns for a station that is

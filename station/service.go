@@ -412,3 +412,68 @@ func (s *Service) Commands(ctx context.Context, f CommandFilter) ([]*CommandReco
 	list, err := s.store.Commands(ctx, f)
 	return list, ladda.Wrap("station.Commands", err)
 }
+
+// RefreshSettings asks a station for its whole configuration. A 1.6 station's answer replaces
+// the stored settings at once; a 2.0.1 station sends them afterwards in NotifyReport messages,
+// which Ladda stores as they come (ReportSettings).
+func (s *Service) RefreshSettings(ctx context.Context, id ladda.StationID, requestedBy string) (*CommandRecord, error) {
+	const op = "station.RefreshSettings"
+	rec, err := s.Execute(ctx, id, GetSettings{}, requestedBy)
+	if err != nil || rec.Outcome != CommandAnswered || rec.Answer.Settings == nil {
+		return rec, err
+	}
+	now := s.clock.Now()
+	for i := range rec.Answer.Settings {
+		rec.Answer.Settings[i].UpdatedBy, rec.Answer.Settings[i].UpdatedAt = "station", now
+	}
+	return rec, ladda.Wrap(op, s.store.ReplaceSettings(ctx, id, rec.Answer.Settings))
+}
+
+// ChangeSettings asks a station to change settings and stores the values it took, marked with
+// requestedBy. The record's answer holds the station's verdict per setting.
+func (s *Service) ChangeSettings(ctx context.Context, id ladda.StationID, changes []Setting, requestedBy string) (*CommandRecord, error) {
+	const op = "station.ChangeSettings"
+	if len(changes) == 0 {
+		return nil, ladda.Errorf(ladda.Invalid, op, "no changes given")
+	}
+	for _, c := range changes {
+		if c.Variable == "" {
+			return nil, ladda.Errorf(ladda.Invalid, op, "every change needs a variable (1.6: the key)")
+		}
+	}
+	rec, err := s.Execute(ctx, id, ChangeSettings{Changes: changes}, requestedBy)
+	if err != nil || rec.Outcome != CommandAnswered {
+		return rec, err
+	}
+	now := s.clock.Now()
+	var taken []Setting
+	for _, r := range rec.Answer.Results {
+		if r.Changed() {
+			st := r.Setting
+			st.UpdatedBy, st.UpdatedAt = requestedBy, now
+			taken = append(taken, st)
+		}
+	}
+	if len(taken) == 0 {
+		return rec, nil
+	}
+	return rec, ladda.Wrap(op, s.store.SaveSettings(ctx, id, taken))
+}
+
+// ReportSettings stores settings a station reported of its own accord (2.0.1 NotifyReport).
+func (s *Service) ReportSettings(ctx context.Context, id ladda.StationID, settings []Setting) error {
+	now := s.clock.Now()
+	for i := range settings {
+		settings[i].UpdatedBy, settings[i].UpdatedAt = "station", now
+	}
+	return ladda.Wrap("station.ReportSettings", s.store.SaveSettings(ctx, id, settings))
+}
+
+// Settings lists a station's stored settings.
+func (s *Service) Settings(ctx context.Context, id ladda.StationID) ([]Setting, error) {
+	if _, err := s.store.Station(ctx, id); err != nil {
+		return nil, ladda.Wrap("station.Settings", err)
+	}
+	list, err := s.store.Settings(ctx, id)
+	return list, ladda.Wrap("station.Settings", err)
+}

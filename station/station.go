@@ -191,4 +191,5 @@ type Store interface {
 	TouchStations(ctx context.Context, seen map[ladda.StationID]time.Time) error
 
 	CommandLog
+	SettingStore
 }

@@ -181,6 +181,14 @@ func (s *Station) handle201(action string, payload json.RawMessage, refuse bool)
 		})
 	case "GetVariables":
 		return decode(payload, func(req *v201.GetVariablesRequest) any { return s.getVariables(req, refuse) })
+	case "GetBaseReport":
+		return decode(payload, func(req *v201.GetBaseReportRequest) any {
+			if refuse {
+				return &v201.GetBaseReportResponse{Status: v201.GenericDeviceModelStatusRejected}
+			}
+			s.afterAnswer(func(ctx context.Context) { s.notifyReport(ctx, req.RequestID) })
+			return &v201.GetBaseReportResponse{Status: v201.GenericDeviceModelStatusAccepted}
+		})
 	case "SetVariables":
 		return decode(payload, func(req *v201.SetVariablesRequest) any { return s.setVariables(req, refuse) })
 	case "TriggerMessage":
@@ -613,4 +621,38 @@ func (s *Station) remoteStop(transactionID string) bool {
 		}
 	}
 	return false
+}
+
+// notifyReport sends the station's device model in one NotifyReport, as a station does after
+// accepting GetBaseReport.
+func (s *Station) notifyReport(ctx context.Context, requestID int) {
+	s.mu.Lock()
+	var data []v201.ReportData
+	for _, st := range s.settings {
+		if st.component == "" {
+			continue
+		}
+		mutability := v201.MutabilityReadWrite
+		if st.readonly {
+			mutability = v201.MutabilityReadOnly
+		}
+		dataType := v201.DataString
+		switch st.kind {
+		case integer:
+			dataType = v201.DataInteger
+		case boolean:
+			dataType = v201.DataBoolean
+		}
+		data = append(data, v201.ReportData{
+			Component:               v201.Component{Name: st.component},
+			Variable:                v201.Variable{Name: st.variable},
+			VariableAttribute:       []v201.VariableAttribute{{Type: v201.AttributeActual, Value: st.value, Mutability: mutability}},
+			VariableCharacteristics: &v201.VariableCharacteristics{DataType: dataType},
+		})
+	}
+	s.mu.Unlock()
+	req := &v201.NotifyReportRequest{RequestID: requestID, GeneratedAt: s.now(), SeqNo: 0, ReportData: data}
+	if err := s.call(ctx, "NotifyReport", req, nil); err != nil {
+		s.log.Warn("ocpptest: NotifyReport", "station", s.cfg.ID, "err", err)
+	}
 }

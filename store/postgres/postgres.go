@@ -75,6 +75,7 @@ var queries = sqldb.Queries{
 	Account:     accountQueries,
 	Command:     commandQueries,
 	RemoteStart: remoteStartQueries,
+	Settings:    settingQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "postgres", Time: sqldb.EncodeNativeTime}

@@ -70,6 +70,7 @@ var queries = sqldb.Queries{
 	Account:     accountQueries,
 	Command:     commandQueries,
 	RemoteStart: remoteStartQueries,
+	Settings:    settingQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "sqlite", Time: sqldb.EncodeTextTime}

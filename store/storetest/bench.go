@@ -23,6 +23,7 @@ func Bench(b *testing.B, open func(b *testing.B) Store) {
 	b.Run("StartStop", func(b *testing.B) { benchStartStop(b, open) })
 	b.Run("ReadStation", func(b *testing.B) { benchReadStation(b, open) })
 	b.Run("ReadIDToken", func(b *testing.B) { benchReadToken(b, open) })
+	b.Run("ReplaceSettings300", func(b *testing.B) { benchReplaceSettings(b, open) })
 }
 
 // meterSamples is a typical periodic MeterValues: the energy register, power, and current

@@ -68,11 +68,13 @@ func wantJSON(tb testing.TB, name string, got, want []byte) {
 	}
 }
 
-// wantCommand fails unless got is want as stored.
+// wantCommand fails unless got is want as stored: of the answer, the log keeps Status, Reason
+// and Data.
 func wantCommand(tb testing.TB, got, want *station.CommandRecord) {
 	tb.Helper()
+	ga, wa := got.Answer, want.Answer
 	if got.ID != want.ID || got.StationID != want.StationID || got.Action != want.Action || got.Outcome != want.Outcome ||
-		got.Answer != want.Answer || got.Error != want.Error || got.RequestedBy != want.RequestedBy {
+		ga.Status != wa.Status || ga.Reason != wa.Reason || ga.Data != wa.Data || got.Error != want.Error || got.RequestedBy != want.RequestedBy {
 		tb.Errorf("got %+v, want %+v", got, want)
 	}
 	wantJSON(tb, "Request", got.Request, want.Request)

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("MeterValues", func(t *testing.T) { testMeterValues(t, open) })
 	t.Run("Command", func(t *testing.T) { testCommands(t, open) })
 	t.Run("RemoteStart", func(t *testing.T) { testRemoteStarts(t, open) })
+	t.Run("Setting", func(t *testing.T) { testSettings(t, open) })
 	t.Run("APIKey", func(t *testing.T) { testAPIKeys(t, open) })
 	t.Run("Secret", func(t *testing.T) { testSecrets(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })

@@ -26,12 +26,16 @@ import (
 //	             answer_reason, answer_data, error, requested_by, requested_at, answered_at
 //	remote start: id, station_id, evse_id, id_token, status, command_id, transaction_id,
 //	             requested_by, requested_at
+//	setting:     component, component_instance, evse_id, connector_id, variable,
+//	             variable_instance, attribute, value, read_only, unit, data_type, updated_by,
+//	             updated_at
 type Queries struct {
 	Station     StationQueries
 	Charging    ChargingQueries
 	Account     AccountQueries
 	Command     CommandQueries
 	RemoteStart RemoteStartQueries
+	Settings    SettingQueries
 }
 
 // StationQueries are the statements of station.Store.
@@ -53,7 +57,7 @@ type StationQueries struct {
 	// credential_salt, credential_hash, updated_at) changes a station; rows affected is 0 if
 	// it does not exist.
 	Update string
-	// Delete (id) removes a station and, by cascade, its connectors.
+	// Delete (id) removes a station and, by cascade, its connectors and settings.
 	Delete string
 	// RecordBoot (id, boot JSON, ocpp_version, at) stores boot information, sets booted_at and
 	// updated_at to at, and moves last_seen forward to at.
@@ -206,6 +210,22 @@ type RemoteStartQueries struct {
 	// Rows affected is 1 when it linked, else 0. It is one statement, cheap when nothing
 	// matches: it runs for every new transaction with a token.
 	LinkByToken string
+}
+
+// SettingQueries are the statements of station.SettingStore. A setting's key is station_id,
+// component, component_instance, evse_id, connector_id, variable, variable_instance and
+// attribute, absent parts being ” or 0.
+type SettingQueries struct {
+	// Upsert (station_id, component, component_instance, evse_id, connector_id, variable,
+	// variable_instance, attribute, value, read_only bool, unit, data_type, updated_by,
+	// updated_at) inserts a setting of an existing station, or overwrites the other columns
+	// of the setting with that key.
+	Upsert string
+	// DeleteAll (station_id) removes every setting of a station.
+	DeleteAll string
+	// List (station_id) returns the setting columns of a station's settings ordered by key,
+	// text in byte order.
+	List string
 }
 
 // check reports the fields of q left empty.

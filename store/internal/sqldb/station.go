@@ -163,7 +163,7 @@ func (db *DB) UpdateStation(ctx context.Context, id ladda.StationID, u station.U
 	return out, db.wrap(op, err)
 }
 
-// DeleteStation removes a station with its EVSEs and connectors. Errors: NotFound.
+// DeleteStation removes a station with its EVSEs, connectors and settings. Errors: NotFound.
 func (db *DB) DeleteStation(ctx context.Context, id ladda.StationID) error {
 	return db.updateOne(ctx, "DeleteStation", id, db.q.Station.Delete, string(id))
 }
