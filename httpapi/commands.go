@@ -17,7 +17,7 @@ import (
 type Command struct {
 	ID          int64          `json:"id"`
 	StationID   string         `json:"stationId"`
-	Action      string         `json:"action" doc:"The command, named as its OCPP action: Reset, UnlockConnector, ChangeAvailability, TriggerMessage, ClearCache, DataTransfer, RequestStartTransaction or RequestStopTransaction (for 1.6 stations too: the 1.6 RemoteStartTransaction and RemoteStopTransaction)."`
+	Action      string         `json:"action" doc:"The command, named as its OCPP 2.0.1 action: Reset, UnlockConnector, ChangeAvailability, TriggerMessage, ClearCache, DataTransfer, RequestStartTransaction, RequestStopTransaction, GetBaseReport (a settings refresh) or SetVariables (a settings change). 1.6 stations have the same names in their log, though they get RemoteStartTransaction, RemoteStopTransaction, GetConfiguration and ChangeConfiguration."`
 	Request     jsonObject     `json:"request" doc:"The command as it was asked, version-neutral: the body of the request that sent it."`
 	Outcome     string         `json:"outcome" enum:"pending,answered,failed,timeout,offline" doc:"answered: see answer.status; failed: the station answered with an error (see error); timeout: no answer in time; offline: the station was not connected; pending: sent, no answer yet."`
 	Answer      *CommandAnswer `json:"answer,omitempty" doc:"The station's answer; present when the outcome is answered."`
@@ -32,6 +32,10 @@ type CommandAnswer struct {
 	Status string `json:"status" doc:"As the station answered: Accepted, Rejected, Scheduled, Unlocked, UnlockFailed, NotSupported, UnknownVendorId, …"`
 	Reason string `json:"reason,omitempty" doc:"OCPP 2.0.1 statusInfo reason code, when the station gave one."`
 	Data   string `json:"data,omitempty" doc:"DataTransfer: the data the station answered (OCPP 2.0.1 JSON data as its JSON text)."`
+
+	Settings []Setting       `json:"settings,omitempty" doc:"Settings refresh of an OCPP 1.6 station: the values it reported (2.0.1 stations report theirs afterwards)."`
+	Unknown  []string        `json:"unknown,omitempty" doc:"Settings refresh of an OCPP 1.6 station: the keys asked for that it does not know."`
+	Results  []SettingResult `json:"results,omitempty" doc:"Settings change: the station's answer to each change, in the order asked."`
 }
 
 // jsonObject is a JSON object passed through as it is.
@@ -69,7 +73,9 @@ func viewCommand(c *station.CommandRecord) Command {
 		AnsweredAt:  utcPtr(c.AnsweredAt),
 	}
 	if c.Outcome == station.CommandAnswered {
-		v.Answer = &CommandAnswer{Status: c.Answer.Status, Reason: c.Answer.Reason, Data: c.Answer.Data}
+		a := c.Answer
+		v.Answer = &CommandAnswer{Status: a.Status, Reason: a.Reason, Data: a.Data,
+			Settings: viewSettings(a.Settings), Unknown: a.Unknown, Results: viewSettingResults(a.Results)}
 	}
 	return v
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -284,7 +285,7 @@ func TestCommandAnswers(t *testing.T) {
 			t.Cleanup(func() { conn.Close() })
 			for _, tt := range tests {
 				c := e.call(t, http.MethodPost, "/api/v1/stations/"+id+tt.path, tt.body).mustCommand(t)
-				if c.Outcome != "answered" || c.Answer == nil || *c.Answer != tt.want[sub] {
+				if c.Outcome != "answered" || c.Answer == nil || !reflect.DeepEqual(*c.Answer, tt.want[sub]) {
 					t.Errorf("%s: outcome %q answer %+v error %q, want %+v", tt.path, c.Outcome, c.Answer, c.Error, tt.want[sub])
 				}
 			}

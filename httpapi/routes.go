@@ -58,6 +58,9 @@ func (s *server) routes() []route {
 		{Method: POST, Path: v1 + "/stations/{id}/clear-cache", ID: "clear-cache", Summary: "Empty a station's authorisation cache", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.clearCache)},
 		{Method: POST, Path: v1 + "/stations/{id}/data-transfer", ID: "data-transfer", Summary: "Send a vendor-specific message to a station", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.dataTransfer)},
 		{Method: POST, Path: v1 + "/stations/{id}/remote-start", ID: "remote-start", Summary: "Ask a station to start charging for a token", Role: admin, Status: 201, Also: []int{200, 202}, Errors: []int{404, 409, 504}, handler: handle(s.remoteStart)},
+		{Method: GET, Path: v1 + "/stations/{id}/settings", ID: "list-settings", Summary: "List a station's settings as Ladda last learnt them", Role: admin, Errors: []int{404}, handler: handle(s.listSettings)},
+		{Method: POST, Path: v1 + "/stations/{id}/settings/refresh", ID: "refresh-settings", Summary: "Ask a station for all its settings", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.refreshSettings)},
+		{Method: PATCH, Path: v1 + "/stations/{id}/settings", ID: "change-settings", Summary: "Ask a station to change settings", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.changeSettings)},
 		{Method: GET, Path: v1 + "/stations/{id}/commands", ID: "list-commands", Summary: "List the commands sent to a station, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listCommands)},
 
 		{Method: POST, Path: v1 + "/id-tokens", ID: "create-id-token", Summary: "Add an ID token", Role: admin, Status: 201, Errors: []int{400, 409}, handler: handle(s.createIDToken)},
