@@ -62,6 +62,7 @@ func (s *server) routes() []route {
 		{Method: POST, Path: v1 + "/stations/{id}/settings/refresh", ID: "refresh-settings", Summary: "Ask a station for all its settings", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.refreshSettings)},
 		{Method: PATCH, Path: v1 + "/stations/{id}/settings", ID: "change-settings", Summary: "Ask a station to change settings", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.changeSettings)},
 		{Method: GET, Path: v1 + "/stations/{id}/commands", ID: "list-commands", Summary: "List the commands sent to a station, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listCommands)},
+		{Method: GET, Path: v1 + "/stations/{id}/reports", ID: "list-reports", Summary: "List what a station reported about itself, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listReports)},
 
 		{Method: POST, Path: v1 + "/id-tokens", ID: "create-id-token", Summary: "Add an ID token", Role: admin, Status: 201, Errors: []int{400, 409}, handler: handle(s.createIDToken)},
 		{Method: GET, Path: v1 + "/id-tokens", ID: "list-id-tokens", Summary: "List ID tokens", Role: admin, handler: handle(s.listIDTokens)},

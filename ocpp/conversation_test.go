@@ -17,6 +17,7 @@ package ocpp_test
 //	txcount ID N                                      the station has N transactions
 //	connector ID EVSE CONNECTOR STATUS                a connector's stored status
 //	setting ID COMPONENT VARIABLE ATTRIBUTE VALUE     a stored setting ("-" for an empty part)
+//	reports ID N ACTION:KIND…                         the station's N stored reports, newest first
 //	disconnect                                        close the connection
 
 import (
@@ -255,6 +256,20 @@ func (r *runner) do(cmd, rest string) {
 		}
 		if !found {
 			r.fatalf("no setting %s/%s %s among %d", component, args[2], attribute, len(list))
+		}
+	case "reports": // reports STATION N ACTION:KIND-OR-STATUS… (newest first)
+		list, err := r.f.stations.Reports(ctx, station.ReportFilter{StationID: ladda.StationID(args[0])})
+		if err != nil {
+			r.fatalf("reports: %v", err)
+		}
+		if strconv.Itoa(len(list)) != args[1] {
+			r.fatalf("%d reports, want %s", len(list), args[1])
+		}
+		for i, want := range args[2:] {
+			got := list[i].Action + ":" + list[i].Kind + list[i].Status
+			if got != want || !json.Valid(list[i].Payload) {
+				r.fatalf("report %d = %s (payload %s), want %s", i, got, list[i].Payload, want)
+			}
 		}
 	case "connector":
 		st, err := r.f.stations.Station(ctx, ladda.StationID(args[0]))

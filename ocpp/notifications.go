@@ -2,81 +2,68 @@ package ocpp
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
-	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/ocpp/v16"
 	"github.com/ladda-csms/ladda/ocpp/v201"
+	"github.com/ladda-csms/ladda/station"
 )
 
 // This file handles the station's reports that change no charging state: firmware, diagnostics
-// and log upload progress, security events and monitoring events, each logged and published as a
-// station event for the live stream (keeping them comes with the rest of the remote-operation
-// issue), and device-model reports, whose variables are stored as the station's settings.
+// and log upload progress, security events and monitoring events, each stored as a station
+// Report (and published as a station event) before it is answered, and device-model reports,
+// whose variables are stored as the station's settings.
 
-// StationEvent is the Data of a ladda.EventStationEvent: what a station reported.
-type StationEvent struct {
-	Action  string    `json:"action"`
-	Time    time.Time `json:"time"`
-	Status  string    `json:"status,omitempty"`
-	Kind    string    `json:"kind,omitempty"`
-	Details any       `json:"details,omitempty"`
-}
-
-func (r *Router) report(ctx context.Context, c call, e StationEvent) {
-	if e.Time.IsZero() {
-		e.Time = r.clock.Now()
-	}
-	e.Action = c.action
-	r.log.Info("station report", "station", c.station, "action", c.action, "status", e.Status, "kind", e.Kind)
-	r.events.Publish(ctx, ladda.Event{Type: ladda.EventStationEvent, StationID: c.station, Time: e.Time, Data: e})
+// report stores a station's report before the answer goes out, so nothing it said is lost
+// (a failed write answers InternalError and the station sends it again).
+func (r *Router) report(ctx context.Context, c call, kind, status string, at time.Time) error {
+	r.log.Info("station report", "station", c.station, "action", c.action, "kind", kind, "status", status)
+	payload := append(json.RawMessage(nil), c.payload...) // the frame's buffer is reused after the answer
+	return r.stations.RecordReport(ctx, &station.Report{StationID: c.station, Action: c.action, Kind: kind, Status: status, Time: at, Payload: payload})
 }
 
 func firmwareStatus16(ctx context.Context, r *Router, c call, req *v16.FirmwareStatusNotificationRequest) (any, error) {
-	r.report(ctx, c, StationEvent{Status: string(req.Status)})
-	return &v16.FirmwareStatusNotificationResponse{}, nil
+	return &v16.FirmwareStatusNotificationResponse{}, r.report(ctx, c, "", string(req.Status), time.Time{})
 }
 
 func diagnosticsStatus16(ctx context.Context, r *Router, c call, req *v16.DiagnosticsStatusNotificationRequest) (any, error) {
-	r.report(ctx, c, StationEvent{Status: string(req.Status)})
-	return &v16.DiagnosticsStatusNotificationResponse{}, nil
+	return &v16.DiagnosticsStatusNotificationResponse{}, r.report(ctx, c, "", string(req.Status), time.Time{})
 }
 
 func signedFirmwareStatus16(ctx context.Context, r *Router, c call, req *v16.SignedFirmwareStatusNotificationRequest) (any, error) {
-	r.report(ctx, c, StationEvent{Status: string(req.Status), Details: req})
-	return &v16.SignedFirmwareStatusNotificationResponse{}, nil
+	return &v16.SignedFirmwareStatusNotificationResponse{}, r.report(ctx, c, "", string(req.Status), time.Time{})
 }
 
 func logStatus16(ctx context.Context, r *Router, c call, req *v16.LogStatusNotificationRequest) (any, error) {
-	r.report(ctx, c, StationEvent{Status: string(req.Status), Details: req})
-	return &v16.LogStatusNotificationResponse{}, nil
+	return &v16.LogStatusNotificationResponse{}, r.report(ctx, c, "", string(req.Status), time.Time{})
 }
 
 func securityEvent16(ctx context.Context, r *Router, c call, req *v16.SecurityEventNotificationRequest) (any, error) {
 	r.log.Warn("security event from station", "station", c.station, "type", req.Type, "techInfo", req.TechInfo)
-	r.report(ctx, c, StationEvent{Kind: req.Type, Time: req.Timestamp.UTC(), Details: req})
-	return &v16.SecurityEventNotificationResponse{}, nil
+	return &v16.SecurityEventNotificationResponse{}, r.report(ctx, c, req.Type, "", req.Timestamp.UTC())
 }
 
 func firmwareStatus201(ctx context.Context, r *Router, c call, req *v201.FirmwareStatusNotificationRequest) (any, error) {
-	r.report(ctx, c, StationEvent{Status: string(req.Status), Details: req})
-	return &v201.FirmwareStatusNotificationResponse{}, nil
+	return &v201.FirmwareStatusNotificationResponse{}, r.report(ctx, c, "", string(req.Status), time.Time{})
 }
 
 func logStatus201(ctx context.Context, r *Router, c call, req *v201.LogStatusNotificationRequest) (any, error) {
-	r.report(ctx, c, StationEvent{Status: string(req.Status), Details: req})
-	return &v201.LogStatusNotificationResponse{}, nil
+	return &v201.LogStatusNotificationResponse{}, r.report(ctx, c, "", string(req.Status), time.Time{})
 }
 
 func securityEvent201(ctx context.Context, r *Router, c call, req *v201.SecurityEventNotificationRequest) (any, error) {
 	r.log.Warn("security event from station", "station", c.station, "type", req.Type, "techInfo", req.TechInfo)
-	r.report(ctx, c, StationEvent{Kind: req.Type, Time: req.Timestamp.UTC(), Details: req})
-	return &v201.SecurityEventNotificationResponse{}, nil
+	return &v201.SecurityEventNotificationResponse{}, r.report(ctx, c, req.Type, "", req.Timestamp.UTC())
 }
 
+// notifyEvent201 keeps a 2.0.1 monitoring report; its kind is the trigger of its first event.
 func notifyEvent201(ctx context.Context, r *Router, c call, req *v201.NotifyEventRequest) (any, error) {
-	r.report(ctx, c, StationEvent{Time: req.GeneratedAt.UTC(), Details: req.EventData})
-	return &v201.NotifyEventResponse{}, nil
+	var kind string
+	if len(req.EventData) > 0 {
+		kind = string(req.EventData[0].Trigger)
+	}
+	return &v201.NotifyEventResponse{}, r.report(ctx, c, kind, "", req.GeneratedAt.UTC())
 }
 
 // notifyReport201 stores the device-model variables a 2.0.1 station reports (in answer to

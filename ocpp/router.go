@@ -41,7 +41,6 @@ type RouterConfig struct {
 	Stations  *station.Service
 	Charging  *charging.Service
 	Validator *schema.Validator
-	Events    ladda.Publisher // station reports that change no state go here; may be nil
 	Logger    *slog.Logger
 	Clock     ladda.Clock
 }
@@ -52,7 +51,6 @@ type Router struct {
 	stations  *station.Service
 	charging  *charging.Service
 	validator *schema.Validator
-	events    ladda.Publisher
 	log       *slog.Logger
 	clock     ladda.Clock
 	routes    map[string]map[string]handler // version → action → handler
@@ -70,10 +68,7 @@ var (
 
 // NewRouter returns a Router over the domain services.
 func NewRouter(cfg RouterConfig) *Router {
-	r := &Router{stations: cfg.Stations, charging: cfg.Charging, validator: cfg.Validator, events: cfg.Events, log: cfg.Logger, clock: cfg.Clock}
-	if r.events == nil {
-		r.events = ladda.Discard
-	}
+	r := &Router{stations: cfg.Stations, charging: cfg.Charging, validator: cfg.Validator, log: cfg.Logger, clock: cfg.Clock}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -117,6 +112,7 @@ type call struct {
 	station ladda.StationID
 	version string
 	action  string
+	payload json.RawMessage // as the station sent it
 }
 
 // handler answers one action: it decodes the request, does the work and returns the
@@ -143,7 +139,7 @@ func on[Req any](f func(ctx context.Context, r *Router, c call, req *Req) (any, 
 // HandleCall implements gateway.Dispatcher: it validates the request, dispatches it, and
 // validates the response before it goes out.
 func (r *Router) HandleCall(ctx context.Context, p gateway.Peer, action string, payload json.RawMessage) (json.RawMessage, *ocppj.Error) {
-	c := call{station: ladda.StationID(p.StationID), version: versionOf(p.Subprotocol), action: action}
+	c := call{station: ladda.StationID(p.StationID), version: versionOf(p.Subprotocol), action: action, payload: payload}
 	r.stations.Seen(c.station)
 	h, ok := r.routes[c.version][action]
 	if !ok {

@@ -192,4 +192,5 @@ type Store interface {
 
 	CommandLog
 	SettingStore
+	ReportStore
 }

@@ -72,7 +72,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("loading OCPP schemas: %w", err)
 	}
-	router := ocpp.NewRouter(ocpp.RouterConfig{Stations: stations, Charging: chargingSvc, Validator: validator, Events: events, Logger: log})
+	router := ocpp.NewRouter(ocpp.RouterConfig{Stations: stations, Charging: chargingSvc, Validator: validator, Logger: log})
 	gw, err := gateway.New(gateway.Config{
 		Authenticator: router,
 		Dispatcher:    router,

@@ -76,6 +76,7 @@ var queries = sqldb.Queries{
 	Command:     commandQueries,
 	RemoteStart: remoteStartQueries,
 	Settings:    settingQueries,
+	Report:      reportQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "postgres", Time: sqldb.EncodeNativeTime}

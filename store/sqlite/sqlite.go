@@ -71,6 +71,7 @@ var queries = sqldb.Queries{
 	Command:     commandQueries,
 	RemoteStart: remoteStartQueries,
 	Settings:    settingQueries,
+	Report:      reportQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "sqlite", Time: sqldb.EncodeTextTime}

@@ -24,6 +24,8 @@ func Bench(b *testing.B, open func(b *testing.B) Store) {
 	b.Run("ReadStation", func(b *testing.B) { benchReadStation(b, open) })
 	b.Run("ReadIDToken", func(b *testing.B) { benchReadToken(b, open) })
 	b.Run("ReplaceSettings300", func(b *testing.B) { benchReplaceSettings(b, open) })
+	b.Run("RecordReport", func(b *testing.B) { benchRecordReport(b, open) })
+	b.Run("ReadReports", func(b *testing.B) { benchReadReports(b, open) })
 }
 
 // meterSamples is a typical periodic MeterValues: the energy register, power, and current
@@ -146,6 +148,51 @@ func benchReadToken(b *testing.B, open func(b *testing.B) Store) {
 		for pb.Next() {
 			if _, err := s.IDToken(b.Context(), "04A1B2C3"); err != nil {
 				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// benchRecordReport: benchStations stations send security events as fast as the store takes
+// them; each call returns once its report is durable.
+func benchRecordReport(b *testing.B, open func(b *testing.B) Store) {
+	s := open(b)
+	var next atomic.Int64
+	b.SetParallelism((benchStations + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		id := ladda.StationID(fmt.Sprintf("CS-%03d", (next.Add(1)-1)%benchStations))
+		for i := 0; pb.Next(); i++ {
+			if err := s.RecordReport(b.Context(), newReport(id, time.Duration(i)*time.Second)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// benchReadReports: operators read the newest page (20) of one action of a station that has
+// 1,000 reports of several actions.
+func benchReadReports(b *testing.B, open func(b *testing.B) Store) {
+	s := open(b)
+	for i := range 1000 {
+		r := newReport("CS-1", time.Duration(i)*time.Second)
+		if i%4 == 0 {
+			r = newStatusReport("CS-1", time.Duration(i)*time.Second)
+		}
+		MustRecordReport(b, s, r)
+	}
+	action := "FirmwareStatusNotification"
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			list, err := s.Reports(b.Context(), station.ReportFilter{StationID: "CS-1", Action: &action, Limit: 20})
+			if err != nil || len(list) != 20 {
+				b.Errorf("Reports: %d reports, %v; want 20", len(list), err)
 				return
 			}
 		}

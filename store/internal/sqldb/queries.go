@@ -29,6 +29,8 @@ import (
 //	setting:     component, component_instance, evse_id, connector_id, variable,
 //	             variable_instance, attribute, value, read_only, unit, data_type, updated_by,
 //	             updated_at
+//	report:      id, station_id, action, kind, status, reported_at, received_at,
+//	             payload (JSON text)
 type Queries struct {
 	Station     StationQueries
 	Charging    ChargingQueries
@@ -36,6 +38,7 @@ type Queries struct {
 	Command     CommandQueries
 	RemoteStart RemoteStartQueries
 	Settings    SettingQueries
+	Report      ReportQueries
 }
 
 // StationQueries are the statements of station.Store.
@@ -226,6 +229,18 @@ type SettingQueries struct {
 	// List (station_id) returns the setting columns of a station's settings ordered by key,
 	// text in byte order.
 	List string
+}
+
+// ReportQueries are the statements of station.ReportStore.
+type ReportQueries struct {
+	// Insert (station_id, action, kind, status, reported_at, received_at, payload JSON)
+	// inserts a report and returns its id.
+	Insert string
+	// List (station_id, before, limit) returns the report columns of the station's reports
+	// with id < before, newest (highest id) first.
+	List string
+	// ListOfAction (station_id, action, before, limit) is List for the reports of one action.
+	ListOfAction string
 }
 
 // check reports the fields of q left empty.
