@@ -17,7 +17,7 @@ import (
 type Command struct {
 	ID          int64          `json:"id"`
 	StationID   string         `json:"stationId"`
-	Action      string         `json:"action" doc:"The command, named as its OCPP 2.0.1 action: Reset, UnlockConnector, ChangeAvailability, TriggerMessage, ClearCache, DataTransfer, RequestStartTransaction, RequestStopTransaction, GetBaseReport (a settings refresh) or SetVariables (a settings change). 1.6 stations have the same names in their log, though they get RemoteStartTransaction, RemoteStopTransaction, GetConfiguration and ChangeConfiguration."`
+	Action      string         `json:"action" doc:"The command, named as its OCPP 2.0.1 action: Reset, UnlockConnector, ChangeAvailability, TriggerMessage, ClearCache, DataTransfer, RequestStartTransaction, RequestStopTransaction, GetBaseReport (a settings refresh), SetVariables (a settings change), SetDisplayMessage, GetDisplayMessages (a display-message query) or ClearDisplayMessage. 1.6 stations have the same names in their log, though they get RemoteStartTransaction, RemoteStopTransaction, GetConfiguration and ChangeConfiguration."`
 	Request     jsonObject     `json:"request" doc:"The command as it was asked, version-neutral: the body of the request that sent it."`
 	Outcome     string         `json:"outcome" enum:"pending,answered,failed,timeout,offline" doc:"answered: see answer.status; failed: the station answered with an error (see error); timeout: no answer in time; offline: the station was not connected; pending: sent, no answer yet."`
 	Answer      *CommandAnswer `json:"answer,omitempty" doc:"The station's answer; present when the outcome is answered."`

@@ -61,6 +61,9 @@ func (s *server) routes() []route {
 		{Method: GET, Path: v1 + "/stations/{id}/settings", ID: "list-settings", Summary: "List a station's settings as Ladda last learnt them", Role: admin, Errors: []int{404}, handler: handle(s.listSettings)},
 		{Method: POST, Path: v1 + "/stations/{id}/settings/refresh", ID: "refresh-settings", Summary: "Ask a station for all its settings", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.refreshSettings)},
 		{Method: PATCH, Path: v1 + "/stations/{id}/settings", ID: "change-settings", Summary: "Ask a station to change settings", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.changeSettings)},
+		{Method: POST, Path: v1 + "/stations/{id}/display-messages", ID: "set-display-message", Summary: "Show a message on a station's screen (OCPP 2.0.1)", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.setDisplayMessage)},
+		{Method: POST, Path: v1 + "/stations/{id}/display-messages/query", ID: "query-display-messages", Summary: "Ask a station which messages it shows; they arrive as a report", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.queryDisplayMessages)},
+		{Method: DELETE, Path: v1 + "/stations/{id}/display-messages/{messageId}", ID: "clear-display-message", Summary: "Remove a message from a station's screen", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.clearDisplayMessage)},
 		{Method: GET, Path: v1 + "/stations/{id}/commands", ID: "list-commands", Summary: "List the commands sent to a station, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listCommands)},
 		{Method: GET, Path: v1 + "/stations/{id}/reports", ID: "list-reports", Summary: "List what a station reported about itself, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listReports)},
 

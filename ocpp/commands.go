@@ -192,6 +192,38 @@ func message(version string, cmd station.Command) (string, any, error) {
 			return "RemoteStopTransaction", &v16.RemoteStopTransactionRequest{TransactionID: id}, nil
 		}
 		return "RequestStopTransaction", &v201.RequestStopTransactionRequest{TransactionID: c.StationTxID}, nil
+	case station.SetDisplayMessage, station.GetDisplayMessages, station.ClearDisplayMessage:
+		if isV16 {
+			return "", nil, commandError("OCPP 1.6 has no standard display messages")
+		}
+		return displayMessage(cmd)
+	}
+	return "", nil, commandError("unknown command " + cmd.Action())
+}
+
+// displayMessage builds the 2.0.1 display-message commands.
+func displayMessage(cmd station.Command) (string, any, error) {
+	switch c := cmd.(type) {
+	case station.SetDisplayMessage:
+		m := c.Message
+		info := v201.MessageInfo{
+			ID:            m.ID,
+			Priority:      v201.MessagePriority(m.Priority),
+			State:         v201.MessageState(m.State),
+			StartDateTime: m.StartAt,
+			EndDateTime:   m.EndAt,
+			TransactionID: m.StationTxID,
+			Message:       v201.MessageContent{Format: v201.MessageFormat(m.Format), Language: m.Language, Content: m.Content},
+		}
+		if m.DisplayEVSEID > 0 {
+			info.Display = &v201.Component{Name: "Display", EVSE: &v201.EVSE{ID: m.DisplayEVSEID}}
+		}
+		return "SetDisplayMessage", &v201.SetDisplayMessageRequest{Message: info}, nil
+	case station.GetDisplayMessages:
+		return "GetDisplayMessages", &v201.GetDisplayMessagesRequest{ID: c.IDs, RequestID: c.RequestID,
+			Priority: v201.MessagePriority(c.Priority), State: v201.MessageState(c.State)}, nil
+	case station.ClearDisplayMessage:
+		return "ClearDisplayMessage", &v201.ClearDisplayMessageRequest{ID: c.ID}, nil
 	}
 	return "", nil, commandError("unknown command " + cmd.Action())
 }

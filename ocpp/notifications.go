@@ -76,3 +76,9 @@ func notifyReport201(ctx context.Context, r *Router, c call, req *v201.NotifyRep
 	}
 	return &v201.NotifyReportResponse{}, nil
 }
+
+// notifyDisplayMessages keeps the messages a 2.0.1 station reports showing (in answer to
+// GetDisplayMessages) as a station report.
+func notifyDisplayMessages201(ctx context.Context, r *Router, c call, req *v201.NotifyDisplayMessagesRequest) (any, error) {
+	return &v201.NotifyDisplayMessagesResponse{}, r.report(ctx, c, "", "", time.Time{})
+}

@@ -40,6 +40,7 @@ func routes201() map[string]handler {
 		"FirmwareStatusNotification": on(firmwareStatus201),
 		"LogStatusNotification":      on(logStatus201),
 		"DataTransfer":               on(dataTransfer201),
+		"NotifyDisplayMessages":      on(notifyDisplayMessages201),
 	}
 }
 

@@ -162,3 +162,43 @@ type RequestStop struct {
 // Action implementations of the remote start and stop.
 func (RequestStart) Action() string { return "RequestStartTransaction" }
 func (RequestStop) Action() string  { return "RequestStopTransaction" }
+
+// DisplayMessage is a message for a station's screen (2.0.1 SetDisplayMessage): a notice,
+// a price, or sponsorship and advertising. OCPP 1.6 has no standard display messages.
+type DisplayMessage struct {
+	ID            int        `json:"id"`
+	Priority      string     `json:"priority"`        // AlwaysFront, InFront, NormalCycle
+	State         string     `json:"state,omitempty"` // show only while Charging, Faulted, Idle or Unavailable
+	Format        string     `json:"format"`          // ASCII, HTML, URI, UTF8
+	Language      string     `json:"language,omitempty"`
+	Content       string     `json:"content"`
+	StartAt       *time.Time `json:"startAt,omitempty"`
+	EndAt         *time.Time `json:"endAt,omitempty"`
+	StationTxID   string     `json:"stationTransactionId,omitempty"` // show only during this transaction
+	DisplayEVSEID int        `json:"evseId,omitempty"`               // show only on this EVSE's display
+}
+
+// SetDisplayMessage shows a message on a station's screen.
+type SetDisplayMessage struct {
+	Message DisplayMessage `json:"message"`
+}
+
+// GetDisplayMessages asks a station which messages it shows; it answers Accepted and reports
+// them afterwards in NotifyDisplayMessages (kept as station reports), or Unknown when it has
+// none that match.
+type GetDisplayMessages struct {
+	IDs       []int  `json:"ids,omitempty"`
+	Priority  string `json:"priority,omitempty"`
+	State     string `json:"state,omitempty"`
+	RequestID int    `json:"requestId"`
+}
+
+// ClearDisplayMessage removes a message from a station's screen.
+type ClearDisplayMessage struct {
+	ID int `json:"id"`
+}
+
+// Action implementations of the display-message commands.
+func (SetDisplayMessage) Action() string   { return "SetDisplayMessage" }
+func (GetDisplayMessages) Action() string  { return "GetDisplayMessages" }
+func (ClearDisplayMessage) Action() string { return "ClearDisplayMessage" }

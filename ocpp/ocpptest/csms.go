@@ -3,6 +3,8 @@ package ocpptest
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -224,6 +226,18 @@ func (s *Station) handle201(action string, payload json.RawMessage, refuse bool)
 				return &v201.ClearCacheResponse{Status: v201.ClearCacheStatusRejected}
 			}
 			return &v201.ClearCacheResponse{Status: v201.ClearCacheStatusAccepted}
+		})
+	case "SetDisplayMessage":
+		return decode(payload, func(req *v201.SetDisplayMessageRequest) any {
+			return &v201.SetDisplayMessageResponse{Status: s.setDisplayMessage(req.Message, refuse)}
+		})
+	case "GetDisplayMessages":
+		return decode(payload, func(req *v201.GetDisplayMessagesRequest) any {
+			return &v201.GetDisplayMessagesResponse{Status: s.getDisplayMessages(req, refuse)}
+		})
+	case "ClearDisplayMessage":
+		return decode(payload, func(req *v201.ClearDisplayMessageRequest) any {
+			return &v201.ClearDisplayMessageResponse{Status: s.clearDisplayMessage(req.ID, refuse)}
 		})
 	case "UnlockConnector":
 		return decode(payload, func(req *v201.UnlockConnectorRequest) any {
@@ -655,4 +669,90 @@ func (s *Station) notifyReport(ctx context.Context, requestID int) {
 	if err := s.call(ctx, "NotifyReport", req, nil); err != nil {
 		s.log.Warn("ocpptest: NotifyReport", "station", s.cfg.ID, "err", err)
 	}
+}
+
+// DisplayMessages returns the messages the station shows (2.0.1 SetDisplayMessage), by id.
+func (s *Station) DisplayMessages() []v201.MessageInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]v201.MessageInfo, 0, len(s.displays))
+	for _, id := range slices.Sorted(maps.Keys(s.displays)) {
+		out = append(out, s.displays[id])
+	}
+	return out
+}
+
+// setDisplayMessage shows m, replacing a message of the same id (2.0.1 O01/O02). The station
+// refuses a priority, state or format it does not know, and a transaction it does not run.
+func (s *Station) setDisplayMessage(m v201.MessageInfo, refuse bool) v201.DisplayMessageStatus {
+	switch {
+	case refuse:
+		return v201.DisplayMessageStatusRejected
+	case m.Priority != v201.MessagePriorityAlwaysFront && m.Priority != v201.MessagePriorityInFront &&
+		m.Priority != v201.MessagePriorityNormalCycle:
+		return v201.DisplayMessageStatusNotSupportedPriority
+	case m.State != "" && m.State != v201.MessageStateCharging && m.State != v201.MessageStateFaulted &&
+		m.State != v201.MessageStateIdle && m.State != v201.MessageStateUnavailable:
+		return v201.DisplayMessageStatusNotSupportedState
+	case m.Message.Format != v201.MessageFormatASCII && m.Message.Format != v201.MessageFormatHTML &&
+		m.Message.Format != v201.MessageFormatURI && m.Message.Format != v201.MessageFormatUTF8:
+		return v201.DisplayMessageStatusNotSupportedMessageFormat
+	case m.TransactionID != "" && !s.runs(m.TransactionID):
+		return v201.DisplayMessageStatusUnknownTransaction
+	}
+	m.CustomData = nil
+	s.mu.Lock()
+	if s.displays == nil {
+		s.displays = map[int]v201.MessageInfo{}
+	}
+	s.displays[m.ID] = m
+	s.mu.Unlock()
+	return v201.DisplayMessageStatusAccepted
+}
+
+// runs reports whether the station has a session with the transaction id.
+func (s *Station) runs(transactionID string) bool {
+	for _, sess := range s.sessions() {
+		if sess.TransactionID == transactionID {
+			return true
+		}
+	}
+	return false
+}
+
+// getDisplayMessages answers Accepted when messages match req, and reports them afterwards in
+// one NotifyDisplayMessages; Unknown when none match (or when refused).
+func (s *Station) getDisplayMessages(req *v201.GetDisplayMessagesRequest, refuse bool) v201.GetDisplayMessagesStatus {
+	if refuse {
+		return v201.GetDisplayMessagesStatusUnknown
+	}
+	var found []v201.MessageInfo
+	for _, m := range s.DisplayMessages() {
+		if (len(req.ID) == 0 || slices.Contains(req.ID, m.ID)) &&
+			(req.Priority == "" || req.Priority == m.Priority) && (req.State == "" || req.State == m.State) {
+			found = append(found, m)
+		}
+	}
+	if len(found) == 0 {
+		return v201.GetDisplayMessagesStatusUnknown
+	}
+	n := &v201.NotifyDisplayMessagesRequest{RequestID: req.RequestID, MessageInfo: found}
+	s.afterAnswer(func(ctx context.Context) {
+		if err := s.call(ctx, "NotifyDisplayMessages", n, nil); err != nil {
+			s.log.Debug("NotifyDisplayMessages failed", "request", req.RequestID, "err", err)
+		}
+	})
+	return v201.GetDisplayMessagesStatusAccepted
+}
+
+// clearDisplayMessage removes message id: Accepted if the station showed it, else Unknown
+// (also when refused).
+func (s *Station) clearDisplayMessage(id int, refuse bool) v201.ClearMessageStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.displays[id]; !ok || refuse {
+		return v201.ClearMessageStatusUnknown
+	}
+	delete(s.displays, id)
+	return v201.ClearMessageStatusAccepted
 }

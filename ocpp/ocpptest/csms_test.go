@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/ocpp/ocppj"
 	"github.com/ladda-csms/ladda/ocpp/ocpptest"
@@ -438,5 +440,154 @@ func TestHooks(t *testing.T) {
 	}
 	if st.Boots() != 1 {
 		t.Errorf("a refused Reset rebooted the station")
+	}
+}
+
+// TestDisplayMessages: a 2.0.1 station keeps the messages it is given, reports the ones asked
+// for in NotifyDisplayMessages (stored by the server as a station report), and clears them.
+func TestDisplayMessages(t *testing.T) {
+	t.Parallel()
+	ts, st := upStation(t, "CP-DISPLAY", ocpptest.V201, nil)
+	sess, err := st.StartSession(testContext(t), 1, "TAG-OK")
+	if err != nil {
+		t.Fatalf("starting a session: %v", err)
+	}
+	msg := func(id int, p v201.MessagePriority, state v201.MessageState, tx string) v201.MessageInfo {
+		return v201.MessageInfo{ID: id, Priority: p, State: state, TransactionID: tx,
+			Message: v201.MessageContent{Format: v201.MessageFormatUTF8, Language: "en", Content: "message " + strconv.Itoa(id)}}
+	}
+	sets := []struct {
+		name string
+		msg  v201.MessageInfo
+		want v201.DisplayMessageStatus
+	}{
+		{"front", msg(1, v201.MessagePriorityAlwaysFront, "", ""), v201.DisplayMessageStatusAccepted},
+		{"while charging", msg(2, v201.MessagePriorityNormalCycle, v201.MessageStateCharging, ""), v201.DisplayMessageStatusAccepted},
+		{"in the transaction", msg(3, v201.MessagePriorityInFront, "", sess.TransactionID), v201.DisplayMessageStatusAccepted},
+		{"replaces 1", msg(1, v201.MessagePriorityInFront, v201.MessageStateIdle, ""), v201.DisplayMessageStatusAccepted},
+		{"unknown priority", msg(4, "Sometimes", "", ""), v201.DisplayMessageStatusNotSupportedPriority},
+		{"unknown state", msg(4, v201.MessagePriorityInFront, "Sleeping", ""), v201.DisplayMessageStatusNotSupportedState},
+		{"unknown transaction", msg(4, v201.MessagePriorityInFront, "", "no-such-tx"), v201.DisplayMessageStatusUnknownTransaction},
+	}
+	for _, tt := range sets {
+		var res v201.SetDisplayMessageResponse
+		mustCall(t, ts, st.ID(), "SetDisplayMessage", &v201.SetDisplayMessageRequest{Message: tt.msg}, &res)
+		if res.Status != tt.want {
+			t.Errorf("SetDisplayMessage %s = %s, want %s", tt.name, res.Status, tt.want)
+		}
+	}
+	shown := st.DisplayMessages()
+	if len(shown) != 3 || shown[0].ID != 1 || shown[0].Priority != v201.MessagePriorityInFront || shown[1].ID != 2 || shown[2].ID != 3 {
+		t.Fatalf("station shows %+v, want 1 (replaced, InFront), 2 and 3", shown)
+	}
+
+	// reported lists the ids of the NotifyDisplayMessages the server stored for requestID.
+	reported := func(requestID int) []int {
+		action := "NotifyDisplayMessages"
+		found, err := ts.Stations.Reports(testContext(t), station.ReportFilter{StationID: ladda.StationID(st.ID()), Action: &action, Limit: 10})
+		if err != nil {
+			t.Fatalf("reports: %v", err)
+		}
+		for _, r := range found {
+			var n v201.NotifyDisplayMessagesRequest
+			if err := json.Unmarshal(r.Payload, &n); err != nil {
+				t.Fatalf("report payload %s: %v", r.Payload, err)
+			}
+			if n.RequestID == requestID {
+				ids := []int{}
+				for _, m := range n.MessageInfo {
+					ids = append(ids, m.ID)
+				}
+				return ids
+			}
+		}
+		return nil
+	}
+	gets := []struct {
+		name string
+		req  v201.GetDisplayMessagesRequest
+		want []int // nil: Unknown
+	}{
+		{"all", v201.GetDisplayMessagesRequest{}, []int{1, 2, 3}},
+		{"by id", v201.GetDisplayMessagesRequest{ID: []int{3, 9}}, []int{3}},
+		{"by priority", v201.GetDisplayMessagesRequest{Priority: v201.MessagePriorityInFront}, []int{1, 3}},
+		{"by state", v201.GetDisplayMessagesRequest{State: v201.MessageStateCharging}, []int{2}},
+		{"by priority and state", v201.GetDisplayMessagesRequest{Priority: v201.MessagePriorityInFront, State: v201.MessageStateCharging}, nil},
+		{"unknown id", v201.GetDisplayMessagesRequest{ID: []int{9}}, nil},
+	}
+	for i, tt := range gets {
+		tt.req.RequestID = 100 + i
+		var res v201.GetDisplayMessagesResponse
+		mustCall(t, ts, st.ID(), "GetDisplayMessages", &tt.req, &res)
+		if tt.want == nil {
+			if res.Status != v201.GetDisplayMessagesStatusUnknown {
+				t.Errorf("GetDisplayMessages %s = %s, want Unknown", tt.name, res.Status)
+			}
+			continue
+		}
+		if res.Status != v201.GetDisplayMessagesStatusAccepted {
+			t.Errorf("GetDisplayMessages %s = %s, want Accepted", tt.name, res.Status)
+			continue
+		}
+		var got []int
+		eventually(t, "NotifyDisplayMessages for "+tt.name, func() bool { got = reported(tt.req.RequestID); return got != nil })
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("GetDisplayMessages %s reported %v, want %v", tt.name, got, tt.want)
+		}
+	}
+
+	clears := []struct {
+		id   int
+		want v201.ClearMessageStatus
+	}{
+		{2, v201.ClearMessageStatusAccepted},
+		{2, v201.ClearMessageStatusUnknown},
+		{9, v201.ClearMessageStatusUnknown},
+	}
+	for _, tt := range clears {
+		var res v201.ClearDisplayMessageResponse
+		mustCall(t, ts, st.ID(), "ClearDisplayMessage", &v201.ClearDisplayMessageRequest{ID: tt.id}, &res)
+		if res.Status != tt.want {
+			t.Errorf("ClearDisplayMessage %d = %s, want %s", tt.id, res.Status, tt.want)
+		}
+	}
+	if shown := st.DisplayMessages(); len(shown) != 2 || shown[0].ID != 1 || shown[1].ID != 3 {
+		t.Errorf("station shows %+v after clearing 2, want 1 and 3", shown)
+	}
+}
+
+// TestDisplayMessagesRefused: a refusing station rejects new messages, reports none and keeps
+// the ones it has.
+func TestDisplayMessagesRefused(t *testing.T) {
+	t.Parallel()
+	var refuse atomic.Bool
+	hook := func(context.Context, string, json.RawMessage) ocpptest.Answer {
+		return ocpptest.Answer{Refuse: refuse.Load()}
+	}
+	ts, st := upStation(t, "CP-DISPLAY-NO", ocpptest.V201, func(c *ocpptest.Config) { c.Hook = hook })
+	m := v201.MessageInfo{ID: 5, Priority: v201.MessagePriorityNormalCycle, Message: v201.MessageContent{Format: v201.MessageFormatASCII, Content: "hello"}}
+	var set v201.SetDisplayMessageResponse
+	mustCall(t, ts, st.ID(), "SetDisplayMessage", &v201.SetDisplayMessageRequest{Message: m}, &set)
+	if set.Status != v201.DisplayMessageStatusAccepted {
+		t.Fatalf("SetDisplayMessage = %s, want Accepted", set.Status)
+	}
+	refuse.Store(true)
+	m.ID = 6
+	mustCall(t, ts, st.ID(), "SetDisplayMessage", &v201.SetDisplayMessageRequest{Message: m}, &set)
+	if set.Status != v201.DisplayMessageStatusRejected {
+		t.Errorf("refused SetDisplayMessage = %s, want Rejected", set.Status)
+	}
+	var get v201.GetDisplayMessagesResponse
+	mustCall(t, ts, st.ID(), "GetDisplayMessages", &v201.GetDisplayMessagesRequest{RequestID: 1}, &get)
+	if get.Status != v201.GetDisplayMessagesStatusUnknown {
+		t.Errorf("refused GetDisplayMessages = %s, want Unknown", get.Status)
+	}
+	var cleared v201.ClearDisplayMessageResponse
+	mustCall(t, ts, st.ID(), "ClearDisplayMessage", &v201.ClearDisplayMessageRequest{ID: 5}, &cleared)
+	if cleared.Status != v201.ClearMessageStatusUnknown {
+		t.Errorf("refused ClearDisplayMessage = %s, want Unknown", cleared.Status)
+	}
+	if shown := st.DisplayMessages(); len(shown) != 1 || shown[0].ID != 5 || shown[0].Message.Content != "hello" {
+		t.Errorf("station shows %+v, want only message 5", shown)
 	}
 }

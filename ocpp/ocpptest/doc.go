@@ -14,10 +14,12 @@
 // does not accept ends the session as a real station would (1.6: StopTransaction with reason
 // DeAuthorized) and StartSession returns a *RejectedError.
 //
-// The station answers the CSMS's own CALLs: Reset, ChangeAvailability, GetConfiguration and
-// ChangeConfiguration (1.6), GetVariables and SetVariables (2.0.1), TriggerMessage,
-// RemoteStartTransaction / RemoteStopTransaction (1.6) and RequestStartTransaction /
-// RequestStopTransaction (2.0.1), DataTransfer; every other action is answered NotImplemented.
+// The station answers the CSMS's own CALLs: Reset, ChangeAvailability, UnlockConnector,
+// ClearCache, GetConfiguration and ChangeConfiguration (1.6), GetVariables, SetVariables and
+// GetBaseReport with a NotifyReport (2.0.1), TriggerMessage, RemoteStartTransaction /
+// RemoteStopTransaction (1.6) and RequestStartTransaction / RequestStopTransaction (2.0.1),
+// SetDisplayMessage, GetDisplayMessages with a NotifyDisplayMessages and ClearDisplayMessage
+// (2.0.1), DataTransfer; every other action is answered NotImplemented.
 // Config.Hook lets a test refuse, delay or fail any of them.
 //
 // Every payload it sends or reads is a typed struct of ocpp/v16 or ocpp/v201. It never

@@ -139,7 +139,8 @@ type Station struct {
 	heartbeatOn  *gateway.ClientConn // the connection a heartbeat loop runs for
 	connectors   []*connector        // [i] is connector (1.6) or EVSE (2.0.1) i+1
 	settings     []*setting
-	resetAfter   string // a reset waiting for the sessions to end: its 1.6 reason
+	displays     map[int]v201.MessageInfo // 2.0.1 display messages shown, by id; guarded by mu
+	resetAfter   string                   // a reset waiting for the sessions to end: its 1.6 reason
 }
 
 // connector is the state of one connector (1.6) or EVSE (2.0.1).
