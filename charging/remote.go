@@ -21,7 +21,7 @@ type RemoteStart struct {
 	StationID     ladda.StationID
 	EVSEID        int // 0: the station chooses
 	IDToken       string
-	Status        string // the station's answer (Accepted, Rejected), empty while unanswered
+	Status        string // the station's answer (Accepted, Rejected); Offline, Timeout or Failed when the request did not get through; empty while unanswered
 	CommandID     int64  // the entry of the station's command log
 	TransactionID *ladda.TransactionID
 	RequestedBy   string
@@ -84,11 +84,18 @@ func (s *Service) RequestStart(ctx context.Context, id ladda.StationID, evse int
 		return nil, nil, ladda.Wrap(op, err)
 	}
 	rec, err := s.commands.Execute(ctx, id, station.RequestStart{EVSEID: evse, IDToken: token, TokenType: tokenType, RemoteStartID: r.ID}, requestedBy)
-	if rec != nil && rec.Outcome == station.CommandAnswered {
+	// Record the outcome; a request that never reached the station (offline, no answer, an
+	// error) gets a status that keeps it from being linked to a later transaction.
+	switch {
+	case rec != nil && rec.Outcome == station.CommandAnswered:
 		r.Status, r.CommandID = rec.Answer.Status, rec.ID
-		if err := s.store.AnswerRemoteStart(context.WithoutCancel(ctx), r.ID, r.Status, rec.ID); err != nil {
-			return nil, nil, ladda.Wrap(op, err)
-		}
+	case rec != nil:
+		r.Status, r.CommandID = notStarted(rec.Outcome), rec.ID
+	default:
+		r.Status = notStarted(station.CommandFailed)
+	}
+	if err := s.store.AnswerRemoteStart(context.WithoutCancel(ctx), r.ID, r.Status, r.CommandID); err != nil {
+		return nil, nil, ladda.Wrap(op, err)
 	}
 	if err != nil {
 		return r, rec, ladda.Wrap(op, err)
@@ -138,4 +145,16 @@ func (s *Service) RequestStop(ctx context.Context, id ladda.TransactionID, reque
 	}
 	rec, err := s.commands.Execute(ctx, tx.StationID, station.RequestStop{StationTxID: tx.StationTxID}, requestedBy)
 	return rec, ladda.Wrap(op, err)
+}
+
+// notStarted is the status of a remote start whose request did not get through to the
+// station: "Offline", "Timeout" or "Failed".
+func notStarted(o station.CommandOutcome) string {
+	switch o {
+	case station.CommandOffline:
+		return "Offline"
+	case station.CommandTimeout:
+		return "Timeout"
+	}
+	return "Failed"
 }

@@ -23,7 +23,7 @@ type RemoteStart struct {
 	StationID     string    `json:"stationId"`
 	EVSEID        int       `json:"evseId" doc:"The EVSE asked for (for OCPP 1.6 stations, the connector); 0: the station chooses."`
 	IDToken       string    `json:"idToken"`
-	Status        string    `json:"status" doc:"The station's answer: Accepted or Rejected; empty when it gave none (the command failed or timed out, see the command)."`
+	Status        string    `json:"status" doc:"The station's answer, Accepted or Rejected; Offline, Timeout or Failed when the request did not get through (see the command); such requests are never linked to a transaction."`
 	TransactionID *int64    `json:"transactionId,omitempty" doc:"The transaction the station started for this request; absent until it has."`
 	RequestedBy   string    `json:"requestedBy" doc:"Who asked: apikey:<id> for an API key."`
 	RequestedAt   time.Time `json:"requestedAt"`

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ladda-csms/ladda/charging"
+	"github.com/ladda-csms/ladda/ocpp/ocppj"
 	"github.com/ladda-csms/ladda/ocpp/ocpptest"
 	"github.com/ladda-csms/ladda/station"
 )
@@ -328,6 +330,41 @@ func TestRemoteStop(t *testing.T) {
 			p = e.call(t, http.MethodPost, fmt.Sprint("/api/v1/transactions/", txID, "/remote-stop"), nil).mustProblem(t, http.StatusConflict)
 			if !strings.Contains(p.Detail, id) {
 				t.Errorf("detail %q does not name the station", p.Detail)
+			}
+		})
+	}
+}
+
+// TestRemoteStartLinksTheRequestThatGotThrough: a remote start that failed (here the station
+// answered with a CALLERROR; offline and timeouts alike) is marked so, and the transaction of a
+// later, accepted request for the same token links to that request, not to the failed one.
+func TestRemoteStartLinksTheRequestThatGotThrough(t *testing.T) {
+	t.Parallel()
+	e := newCommandEnv(t, 10*time.Second)
+	for _, version := range stationVersions {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			id := stationName("RS-RETRY", version, 0)
+			token := "TR-" + id
+			e.mustAcceptedToken(t, token)
+			var starts atomic.Int32
+			failFirst := func(_ context.Context, action string, _ json.RawMessage) ocpptest.Answer {
+				if (action == "RemoteStartTransaction" || action == "RequestStartTransaction") && starts.Add(1) == 1 {
+					return ocpptest.Answer{Error: ocppj.Errorf(ocppj.FaultInternal, "busy")}
+				}
+				return ocpptest.Answer{}
+			}
+			e.mustRemoteStation(t, id, version, failFirst)
+			first := e.call(t, http.MethodPost, "/api/v1/stations/"+id+"/remote-start?wait=0s", map[string]any{"idToken": token}).mustRemoteStart(t, http.StatusOK)
+			if first.RemoteStart.Status != "Failed" {
+				t.Fatalf("failed remote start has status %q, want Failed", first.RemoteStart.Status)
+			}
+			second := e.call(t, http.MethodPost, "/api/v1/stations/"+id+"/remote-start?wait=20s", map[string]any{"idToken": token}).mustRemoteStart(t, http.StatusCreated)
+			if second.Transaction == nil || second.RemoteStart.TransactionID == nil || *second.RemoteStart.TransactionID != second.Transaction.ID {
+				t.Fatalf("second remote start %+v, want it linked to its transaction", second)
+			}
+			if got := e.mustGetRemoteStart(t, first.RemoteStart.ID); got.RemoteStart.TransactionID != nil {
+				t.Fatalf("the failed remote start took transaction %d", *got.RemoteStart.TransactionID)
 			}
 		})
 	}
