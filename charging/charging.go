@@ -258,4 +258,5 @@ type Store interface {
 	FlagStale(ctx context.Context, startedBefore time.Time) (int, error)
 
 	RemoteStarts
+	LocalLists
 }

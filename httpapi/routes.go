@@ -36,9 +36,9 @@ const bearerScheme = "bearer"
 // routes is the whole surface of the API. Read it first.
 func (s *server) routes() []route {
 	const (
-		GET, POST, PATCH, DELETE = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
-		admin                    = account.Admin
-		v1                       = Prefix
+		GET, POST, PUT, PATCH, DELETE = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
+		admin                         = account.Admin
+		v1                            = Prefix
 	)
 	return []route{
 		{Method: GET, Path: "/healthz", ID: "get-health", Summary: "Liveness: the process is up", Role: public, handler: handle(s.health)},
@@ -64,6 +64,10 @@ func (s *server) routes() []route {
 		{Method: POST, Path: v1 + "/stations/{id}/display-messages", ID: "set-display-message", Summary: "Show a message on a station's screen (OCPP 2.0.1)", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.setDisplayMessage)},
 		{Method: POST, Path: v1 + "/stations/{id}/display-messages/query", ID: "query-display-messages", Summary: "Ask a station which messages it shows; they arrive as a report", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.queryDisplayMessages)},
 		{Method: DELETE, Path: v1 + "/stations/{id}/display-messages/{messageId}", ID: "clear-display-message", Summary: "Remove a message from a station's screen", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.clearDisplayMessage)},
+		{Method: GET, Path: v1 + "/stations/{id}/local-list", ID: "get-local-list", Summary: "Get the ID tokens of a station's local authorisation list", Role: admin, Errors: []int{404}, handler: handle(s.getLocalList)},
+		{Method: PUT, Path: v1 + "/stations/{id}/local-list", ID: "set-local-list", Summary: "Assign the ID tokens of a station's local authorisation list", Role: admin, Errors: []int{404}, handler: handle(s.putLocalList)},
+		{Method: POST, Path: v1 + "/stations/{id}/local-list/send", ID: "send-local-list", Summary: "Send a station its local authorisation list, or what changed in it", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.sendLocalList)},
+		{Method: POST, Path: v1 + "/stations/{id}/local-list/version", ID: "get-local-list-version", Summary: "Ask a station which version of its local list it has", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.localListVersion)},
 		{Method: GET, Path: v1 + "/stations/{id}/commands", ID: "list-commands", Summary: "List the commands sent to a station, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listCommands)},
 		{Method: GET, Path: v1 + "/stations/{id}/reports", ID: "list-reports", Summary: "List what a station reported about itself, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listReports)},
 

@@ -37,6 +37,8 @@ func (c *Commander) Execute(ctx context.Context, id ladda.StationID, cmd station
 		return c.getSettings(ctx, id, version, x)
 	case station.ChangeSettings:
 		return c.changeSettings(ctx, id, version, x)
+	case station.GetLocalListVersion:
+		return c.getLocalListVersion(ctx, id, version)
 	}
 	action, request, err := message(version, cmd)
 	if err != nil {
@@ -192,6 +194,8 @@ func message(version string, cmd station.Command) (string, any, error) {
 			return "RemoteStopTransaction", &v16.RemoteStopTransactionRequest{TransactionID: id}, nil
 		}
 		return "RequestStopTransaction", &v201.RequestStopTransactionRequest{TransactionID: c.StationTxID}, nil
+	case station.SendLocalList:
+		return sendLocalList(isV16, c)
 	case station.SetDisplayMessage, station.GetDisplayMessages, station.ClearDisplayMessage:
 		if isV16 {
 			return "", nil, commandError("OCPP 1.6 has no standard display messages")

@@ -83,6 +83,8 @@ type Answer struct {
 	Settings []Setting       `json:"settings,omitempty"` // GetSettings (1.6): the values reported
 	Unknown  []string        `json:"unknown,omitempty"`  // GetSettings (1.6): keys the station does not know
 	Results  []SettingResult `json:"results,omitempty"`  // ChangeSettings: the answer per setting
+
+	ListVersion *int `json:"listVersion,omitempty"` // GetLocalListVersion: the station's list version
 }
 
 // ErrOffline is the cause inside the Conflict error a Commander returns for a station that is
@@ -202,3 +204,30 @@ type ClearDisplayMessage struct {
 func (SetDisplayMessage) Action() string   { return "SetDisplayMessage" }
 func (GetDisplayMessages) Action() string  { return "GetDisplayMessages" }
 func (ClearDisplayMessage) Action() string { return "ClearDisplayMessage" }
+
+// LocalAuthEntry is one ID token in a station's local authorisation list. An entry without
+// Status removes the token (differential updates only).
+type LocalAuthEntry struct {
+	IDToken   string     `json:"idToken"`
+	TokenType string     `json:"tokenType,omitempty"` // 2.0.1 IdTokenEnumType; default Central
+	Status    string     `json:"status,omitempty"`    // Accepted, Blocked, Expired, Invalid
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	GroupID   string     `json:"groupId,omitempty"`
+}
+
+// SendLocalList gives a station (part of) its local authorisation list, with which it
+// authorises tokens while offline: the whole list (Full) or the changes since the version it
+// has (Differential). The station answers Accepted, Failed, NotSupported or VersionMismatch.
+type SendLocalList struct {
+	Version int              `json:"version"`
+	Full    bool             `json:"full"`
+	Entries []LocalAuthEntry `json:"entries"`
+}
+
+// GetLocalListVersion asks a station which version of the local list it has; the answer's
+// ListVersion holds it (0: no list; -1: 1.6 stations without local list support).
+type GetLocalListVersion struct{}
+
+// Action implementations of the local-list commands.
+func (SendLocalList) Action() string       { return "SendLocalList" }
+func (GetLocalListVersion) Action() string { return "GetLocalListVersion" }

@@ -145,6 +145,24 @@ func (s *Station) handle16(action string, payload json.RawMessage, refuse bool) 
 			}
 			return &v16.ClearCacheResponse{Status: v16.ClearCacheStatusAccepted}
 		})
+	case "SendLocalList":
+		return decode(payload, func(req *v16.SendLocalListRequest) any {
+			entries := make([]listUpdate, 0, len(req.LocalAuthorizationList))
+			for _, d := range req.LocalAuthorizationList {
+				u := listUpdate{token: d.IDTag}
+				if i := d.IDTagInfo; i != nil {
+					u.entry = &localEntry{Status: string(i.Status), Expiry: i.ExpiryDate, Parent: i.ParentIDTag}
+				}
+				entries = append(entries, u)
+			}
+			status := s.sendLocalList(req.ListVersion, req.UpdateType == v16.UpdateFull, entries, refuse)
+			return &v16.SendLocalListResponse{Status: v16.UpdateStatus(status)}
+		})
+	case "GetLocalListVersion":
+		return decode(payload, func(*v16.GetLocalListVersionRequest) any {
+			v, _ := s.LocalList()
+			return &v16.GetLocalListVersionResponse{ListVersion: v}
+		})
 	case "UnlockConnector":
 		return decode(payload, func(req *v16.UnlockConnectorRequest) any {
 			switch {
@@ -238,6 +256,27 @@ func (s *Station) handle201(action string, payload json.RawMessage, refuse bool)
 	case "ClearDisplayMessage":
 		return decode(payload, func(req *v201.ClearDisplayMessageRequest) any {
 			return &v201.ClearDisplayMessageResponse{Status: s.clearDisplayMessage(req.ID, refuse)}
+		})
+	case "SendLocalList":
+		return decode(payload, func(req *v201.SendLocalListRequest) any {
+			entries := make([]listUpdate, 0, len(req.LocalAuthorizationList))
+			for _, d := range req.LocalAuthorizationList {
+				u := listUpdate{token: d.IDToken.IDToken}
+				if i := d.IDTokenInfo; i != nil {
+					u.entry = &localEntry{Status: string(i.Status), Expiry: i.CacheExpiryDateTime}
+					if i.GroupIDToken != nil {
+						u.entry.Parent = i.GroupIDToken.IDToken
+					}
+				}
+				entries = append(entries, u)
+			}
+			status := s.sendLocalList(req.VersionNumber, req.UpdateType == v201.UpdateFull, entries, refuse)
+			return &v201.SendLocalListResponse{Status: v201.SendLocalListStatus(status)}
+		})
+	case "GetLocalListVersion":
+		return decode(payload, func(*v201.GetLocalListVersionRequest) any {
+			v, _ := s.LocalList()
+			return &v201.GetLocalListVersionResponse{VersionNumber: v}
 		})
 	case "UnlockConnector":
 		return decode(payload, func(req *v201.UnlockConnectorRequest) any {
@@ -755,4 +794,75 @@ func (s *Station) clearDisplayMessage(id int, refuse bool) v201.ClearMessageStat
 	}
 	delete(s.displays, id)
 	return v201.ClearMessageStatusAccepted
+}
+
+// localEntry is what the local authorisation list holds for a token, in version-neutral
+// words: the status (Accepted, Blocked, …), when it expires and the parent (1.6) or group
+// (2.0.1) token.
+type localEntry struct {
+	Status string
+	Expiry *time.Time
+	Parent string
+}
+
+// listUpdate is one entry of a SendLocalList: entry nil removes the token (Differential).
+type listUpdate struct {
+	token string
+	entry *localEntry
+}
+
+// LocalList returns the version of the station's local authorisation list (0 when it has
+// none) and the tokens in it, sorted.
+func (s *Station) LocalList() (version int, tokens []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.listVersion, slices.Sorted(maps.Keys(s.localList))
+}
+
+// LocalListStatus returns the status the local list holds for token (Accepted, Blocked,
+// Expired, …); false when the token is not in the list.
+func (s *Station) LocalListStatus(token string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.localList[token]
+	return e.Status, ok
+}
+
+// sendLocalList applies a SendLocalList (1.6 and 2.0.1 D01): a Full update replaces the list
+// and its version; a Differential one adds or changes the tokens with an entry and removes the
+// ones without, but only when its version is greater than the station's (else
+// VersionMismatch). A refused update, or a Full one with a token without its status, changes
+// nothing and answers Failed.
+func (s *Station) sendLocalList(version int, full bool, updates []listUpdate, refuse bool) string {
+	if refuse {
+		return "Failed"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if full {
+		list := make(map[string]localEntry, len(updates))
+		for _, u := range updates {
+			if u.entry == nil {
+				return "Failed"
+			}
+			list[u.token] = *u.entry
+		}
+		s.localList, s.listVersion = list, version
+		return "Accepted"
+	}
+	if version <= s.listVersion {
+		return "VersionMismatch"
+	}
+	if s.localList == nil {
+		s.localList = map[string]localEntry{}
+	}
+	for _, u := range updates {
+		if u.entry == nil {
+			delete(s.localList, u.token)
+		} else {
+			s.localList[u.token] = *u.entry
+		}
+	}
+	s.listVersion = version
+	return "Accepted"
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -431,9 +433,9 @@ func TestHooks(t *testing.T) {
 		t.Errorf("TriggerMessage answered after %v, before the hook's 100ms delay", d)
 	}
 
-	_, err = ts.Gateway.Call(ctx, st.ID(), "GetLocalListVersion", json.RawMessage(`{}`))
+	_, err = ts.Gateway.Call(ctx, st.ID(), "ClearChargingProfile", json.RawMessage(`{}`))
 	if !errors.As(err, &cerr) || cerr.Code != ocppj.CodeNotImplemented {
-		t.Errorf("GetLocalListVersion = %v, want NotImplemented", err)
+		t.Errorf("ClearChargingProfile = %v, want NotImplemented", err)
 	}
 	if seen.Load() != 4 {
 		t.Errorf("hook saw %d calls, want 4", seen.Load())
@@ -589,5 +591,126 @@ func TestDisplayMessagesRefused(t *testing.T) {
 	}
 	if shown := st.DisplayMessages(); len(shown) != 1 || shown[0].ID != 5 || shown[0].Message.Content != "hello" {
 		t.Errorf("station shows %+v, want only message 5", shown)
+	}
+}
+
+// listStep is one SendLocalList of TestLocalList, in version-neutral words.
+type listStep struct {
+	name    string
+	version int
+	full    bool
+	entries map[string]string // token → status; "" removes it (Differential)
+	refuse  bool
+	want    string            // the answer's status
+	wantVer int               // the station's version afterwards
+	wantSt  map[string]string // the station's list afterwards, token → status
+}
+
+// sendList sends step as the station's version has it and returns the answered status.
+func sendList(t *testing.T, ts *testServer, st *ocpptest.Station, step listStep) string {
+	t.Helper()
+	tokens := slices.Sorted(maps.Keys(step.entries))
+	update16, update201 := v16.UpdateDifferential, v201.UpdateDifferential
+	if step.full {
+		update16, update201 = v16.UpdateFull, v201.UpdateFull
+	}
+	if st.Version() == ocpptest.V16 {
+		req := &v16.SendLocalListRequest{ListVersion: step.version, UpdateType: update16}
+		for _, tok := range tokens {
+			d := v16.AuthorizationData{IDTag: tok}
+			if status := step.entries[tok]; status != "" {
+				d.IDTagInfo = &v16.IDTagInfo{Status: v16.AuthorizationStatus(status)}
+			}
+			req.LocalAuthorizationList = append(req.LocalAuthorizationList, d)
+		}
+		var res v16.SendLocalListResponse
+		mustCall(t, ts, st.ID(), "SendLocalList", req, &res)
+		return string(res.Status)
+	}
+	req := &v201.SendLocalListRequest{VersionNumber: step.version, UpdateType: update201}
+	for _, tok := range tokens {
+		d := v201.AuthorizationData{IDToken: v201.IDToken{IDToken: tok, Type: v201.IDTokenEnumISO14443}}
+		if status := step.entries[tok]; status != "" {
+			d.IDTokenInfo = &v201.IDTokenInfo{Status: v201.AuthorizationStatus(status)}
+		}
+		req.LocalAuthorizationList = append(req.LocalAuthorizationList, d)
+	}
+	var res v201.SendLocalListResponse
+	mustCall(t, ts, st.ID(), "SendLocalList", req, &res)
+	return string(res.Status)
+}
+
+// listVersion asks the station for its local list version.
+func listVersion(t *testing.T, ts *testServer, st *ocpptest.Station) int {
+	t.Helper()
+	if st.Version() == ocpptest.V16 {
+		var res v16.GetLocalListVersionResponse
+		mustCall(t, ts, st.ID(), "GetLocalListVersion", &v16.GetLocalListVersionRequest{}, &res)
+		return res.ListVersion
+	}
+	var res v201.GetLocalListVersionResponse
+	mustCall(t, ts, st.ID(), "GetLocalListVersion", &v201.GetLocalListVersionRequest{}, &res)
+	return res.VersionNumber
+}
+
+// TestLocalList: a station keeps its local authorisation list: a Full update replaces it, a
+// Differential one changes and removes tokens if its version is newer, a refused one changes
+// nothing; GetLocalListVersion reports the version (0 before any list).
+func TestLocalList(t *testing.T) {
+	t.Parallel()
+	steps := []listStep{
+		{name: "full", version: 1, full: true, entries: map[string]string{"A": "Accepted", "B": "Accepted", "C": "Blocked"},
+			want: "Accepted", wantVer: 1, wantSt: map[string]string{"A": "Accepted", "B": "Accepted", "C": "Blocked"}},
+		{name: "differential", version: 2, entries: map[string]string{"A": "Blocked", "B": "", "D": "Expired"},
+			want: "Accepted", wantVer: 2, wantSt: map[string]string{"A": "Blocked", "C": "Blocked", "D": "Expired"}},
+		{name: "differential, same version", version: 2, entries: map[string]string{"C": ""},
+			want: "VersionMismatch", wantVer: 2, wantSt: map[string]string{"A": "Blocked", "C": "Blocked", "D": "Expired"}},
+		{name: "differential, older version", version: 1, entries: map[string]string{"E": "Accepted"},
+			want: "VersionMismatch", wantVer: 2, wantSt: map[string]string{"A": "Blocked", "C": "Blocked", "D": "Expired"}},
+		{name: "refused", version: 3, entries: map[string]string{"C": ""}, refuse: true,
+			want: "Failed", wantVer: 2, wantSt: map[string]string{"A": "Blocked", "C": "Blocked", "D": "Expired"}},
+		{name: "full without a status", version: 3, full: true, entries: map[string]string{"E": "Accepted", "F": ""},
+			want: "Failed", wantVer: 2, wantSt: map[string]string{"A": "Blocked", "C": "Blocked", "D": "Expired"}},
+		{name: "removing an unknown token", version: 3, entries: map[string]string{"Z": ""},
+			want: "Accepted", wantVer: 3, wantSt: map[string]string{"A": "Blocked", "C": "Blocked", "D": "Expired"}},
+		{name: "full, lower version", version: 1, full: true, entries: map[string]string{"E": "Accepted"},
+			want: "Accepted", wantVer: 1, wantSt: map[string]string{"E": "Accepted"}},
+		{name: "full, empty", version: 5, full: true,
+			want: "Accepted", wantVer: 5, wantSt: map[string]string{}},
+	}
+	for _, v := range []string{ocpptest.V16, ocpptest.V201} {
+		t.Run(v, func(t *testing.T) {
+			t.Parallel()
+			var refuse atomic.Bool
+			hook := func(context.Context, string, json.RawMessage) ocpptest.Answer {
+				return ocpptest.Answer{Refuse: refuse.Load()}
+			}
+			ts, st := upStation(t, "CP-LIST-"+strings.ReplaceAll(v, ".", ""), v, func(c *ocpptest.Config) { c.Hook = hook })
+			if got := listVersion(t, ts, st); got != 0 {
+				t.Errorf("version before any list = %d, want 0", got)
+			}
+			for _, step := range steps {
+				refuse.Store(step.refuse)
+				if got := sendList(t, ts, st, step); got != step.want {
+					t.Errorf("%s: answered %s, want %s", step.name, got, step.want)
+				}
+				refuse.Store(false)
+				version, tokens := st.LocalList()
+				if version != step.wantVer || !slices.Equal(tokens, slices.Sorted(maps.Keys(step.wantSt))) {
+					t.Errorf("%s: station has version %d, tokens %v; want %d, %v", step.name, version, tokens, step.wantVer, slices.Sorted(maps.Keys(step.wantSt)))
+				}
+				for tok, want := range step.wantSt {
+					if got, ok := st.LocalListStatus(tok); !ok || got != want {
+						t.Errorf("%s: token %s has status %q (%v), want %s", step.name, tok, got, ok, want)
+					}
+				}
+				if got := listVersion(t, ts, st); got != step.wantVer {
+					t.Errorf("%s: GetLocalListVersion = %d, want %d", step.name, got, step.wantVer)
+				}
+			}
+			if _, ok := st.LocalListStatus("B"); ok {
+				t.Errorf("removed token B is still in the list")
+			}
+		})
 	}
 }

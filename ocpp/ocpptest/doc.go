@@ -19,7 +19,8 @@
 // GetBaseReport with a NotifyReport (2.0.1), TriggerMessage, RemoteStartTransaction /
 // RemoteStopTransaction (1.6) and RequestStartTransaction / RequestStopTransaction (2.0.1),
 // SetDisplayMessage, GetDisplayMessages with a NotifyDisplayMessages and ClearDisplayMessage
-// (2.0.1), DataTransfer; every other action is answered NotImplemented.
+// (2.0.1), SendLocalList (Full and Differential, keeping the list and its version) and
+// GetLocalListVersion, DataTransfer; every other action is answered NotImplemented.
 // Config.Hook lets a test refuse, delay or fail any of them.
 //
 // Every payload it sends or reads is a typed struct of ocpp/v16 or ocpp/v201. It never

@@ -141,6 +141,8 @@ type Station struct {
 	settings     []*setting
 	displays     map[int]v201.MessageInfo // 2.0.1 display messages shown, by id; guarded by mu
 	resetAfter   string                   // a reset waiting for the sessions to end: its 1.6 reason
+	localList    map[string]localEntry    // the local authorisation list, by token; guarded by mu
+	listVersion  int                      // the local list's version, 0 when none; guarded by mu
 }
 
 // connector is the state of one connector (1.6) or EVSE (2.0.1).

@@ -77,6 +77,7 @@ var queries = sqldb.Queries{
 	RemoteStart: remoteStartQueries,
 	Settings:    settingQueries,
 	Report:      reportQueries,
+	LocalList:   localListQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "postgres", Time: sqldb.EncodeNativeTime}

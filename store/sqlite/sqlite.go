@@ -72,6 +72,7 @@ var queries = sqldb.Queries{
 	RemoteStart: remoteStartQueries,
 	Settings:    settingQueries,
 	Report:      reportQueries,
+	LocalList:   localListQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "sqlite", Time: sqldb.EncodeTextTime}

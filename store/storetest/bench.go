@@ -26,6 +26,8 @@ func Bench(b *testing.B, open func(b *testing.B) Store) {
 	b.Run("ReplaceSettings300", func(b *testing.B) { benchReplaceSettings(b, open) })
 	b.Run("RecordReport", func(b *testing.B) { benchRecordReport(b, open) })
 	b.Run("ReadReports", func(b *testing.B) { benchReadReports(b, open) })
+	b.Run("SetLocalList1000", func(b *testing.B) { benchSetLocalList(b, open) })
+	b.Run("SentLocalList1000", func(b *testing.B) { benchSentLocalList(b, open) })
 }
 
 // meterSamples is a typical periodic MeterValues: the energy register, power, and current

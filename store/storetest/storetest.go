@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("RemoteStart", func(t *testing.T) { testRemoteStarts(t, open) })
 	t.Run("Setting", func(t *testing.T) { testSettings(t, open) })
 	t.Run("Report", func(t *testing.T) { testReports(t, open) })
+	t.Run("LocalList", func(t *testing.T) { testLocalLists(t, open) })
 	t.Run("APIKey", func(t *testing.T) { testAPIKeys(t, open) })
 	t.Run("Secret", func(t *testing.T) { testSecrets(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })

@@ -39,6 +39,7 @@ type Queries struct {
 	RemoteStart RemoteStartQueries
 	Settings    SettingQueries
 	Report      ReportQueries
+	LocalList   LocalListQueries
 }
 
 // StationQueries are the statements of station.Store.
@@ -241,6 +242,25 @@ type ReportQueries struct {
 	List string
 	// ListOfAction (station_id, action, before, limit) is List for the reports of one action.
 	ListOfAction string
+}
+
+// LocalListQueries are the statements of charging.LocalLists.
+type LocalListQueries struct {
+	// DeleteTokens (station_id) removes the tokens assigned to a station's list.
+	DeleteTokens string
+	// InsertTokens (station_id, tokens) takes a JSON array of token strings and assigns each
+	// to the station's list; a token assigned already is skipped.
+	InsertTokens string
+	// Tokens (station_id) returns the token of each assigned token, in byte order.
+	Tokens string
+	// Sent (station_id) returns version and entries (JSON text) of the list the station last
+	// accepted, or no row.
+	Sent string
+	// SaveSent (station_id, version, entries JSON, sent_at) inserts or overwrites the list the
+	// station last accepted.
+	SaveSent string
+	// DeleteSent (station_id) removes the list the station last accepted.
+	DeleteSent string
 }
 
 // check reports the fields of q left empty.

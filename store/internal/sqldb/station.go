@@ -163,9 +163,26 @@ func (db *DB) UpdateStation(ctx context.Context, id ladda.StationID, u station.U
 	return out, db.wrap(op, err)
 }
 
-// DeleteStation removes a station with its EVSEs, connectors and settings. Errors: NotFound.
+// DeleteStation removes a station with its EVSEs, connectors, settings and local list (assigned
+// tokens and the list last sent). Errors: NotFound.
 func (db *DB) DeleteStation(ctx context.Context, id ladda.StationID) error {
-	return db.updateOne(ctx, "DeleteStation", id, db.q.Station.Delete, string(id))
+	const op = "DeleteStation"
+	err := db.do(ctx, keyOf(string(id)), func(ctx context.Context, r run) error {
+		n, err := r.exec(ctx, db.q.Station.Delete, string(id))
+		if err == nil && n == 0 {
+			return db.notFound(op, "station %s not found", id)
+		}
+		if err != nil {
+			return err
+		}
+		// The local list goes with the station: an ID that comes back starts without one.
+		if _, err := r.exec(ctx, db.q.LocalList.DeleteTokens, string(id)); err != nil {
+			return err
+		}
+		_, err = r.exec(ctx, db.q.LocalList.DeleteSent, string(id))
+		return err
+	})
+	return db.wrap(op, err)
 }
 
 // updateOne runs a statement about station id that must affect a row, else NotFound.
