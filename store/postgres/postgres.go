@@ -64,9 +64,10 @@ type DB struct {
 
 // Interface guards.
 var (
-	_ station.Store  = (*DB)(nil)
-	_ charging.Store = (*DB)(nil)
-	_ account.Store  = (*DB)(nil)
+	_ station.Store         = (*DB)(nil)
+	_ charging.Store        = (*DB)(nil)
+	_ charging.Reservations = (*DB)(nil)
+	_ account.Store         = (*DB)(nil)
 )
 
 var queries = sqldb.Queries{
@@ -78,6 +79,7 @@ var queries = sqldb.Queries{
 	Settings:    settingQueries,
 	Report:      reportQueries,
 	LocalList:   localListQueries,
+	Reservation: reservationQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "postgres", Time: sqldb.EncodeNativeTime}

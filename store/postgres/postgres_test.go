@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -13,6 +14,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/ladda-csms/ladda"
+	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/store/postgres"
 	"github.com/ladda-csms/ladda/store/storetest"
 )
@@ -73,6 +76,12 @@ func withSearchPath(tb testing.TB, dsn, schema string) string {
 // open returns a store in a new schema, dropped at the end.
 func open(tb testing.TB) storetest.Store {
 	tb.Helper()
+	return openSchema(tb, newSchema(tb))
+}
+
+// newSchema creates a schema, dropped at the end, and returns its name.
+func newSchema(tb testing.TB) string {
+	tb.Helper()
 	srv := connect(tb)
 	schema := "ladda_test_" + strings.ToLower(rand.Text()[:12])
 	if _, err := srv.ExecContext(tb.Context(), "CREATE SCHEMA "+schema); err != nil {
@@ -83,6 +92,13 @@ func open(tb testing.TB) storetest.Store {
 			tb.Error(err)
 		}
 	})
+	return schema
+}
+
+// openSchema returns a store in schema, closed at the end; several may share one schema, as
+// processes share a database.
+func openSchema(tb testing.TB, schema string) *postgres.DB {
+	tb.Helper()
 	db, err := postgres.Open(tb.Context(), withSearchPath(tb, baseDSN(), schema), postgres.Options{})
 	if err != nil {
 		tb.Fatal(err)
@@ -101,4 +117,57 @@ func TestStore(t *testing.T) {
 
 func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, func(b *testing.B) storetest.Store { return open(b) })
+}
+
+// Reservations created at once by two processes sharing the database: of overlapping ones,
+// exactly one is stored, whether they overlap on an EVSE or by their token.
+func TestReservationsAcrossProcesses(t *testing.T) {
+	schema := newSchema(t)
+	stores := []*postgres.DB{openSchema(t, schema), openSchema(t, schema)}
+	const n = 16
+	for i := range n {
+		storetest.MustCreateStation(t, stores[0], ladda.StationID(fmt.Sprint("CS-", i)))
+	}
+	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	for round := range 5 {
+		day := t0.Add(time.Duration(round) * 24 * time.Hour)
+		for _, tt := range []struct {
+			name string
+			r    func(i int) *charging.Reservation
+		}{
+			{"one EVSE", func(i int) *charging.Reservation {
+				return &charging.Reservation{StationID: "CS-0", EVSEID: 1, IDToken: fmt.Sprint("T", i), Status: charging.ReservationScheduled,
+					StartsAt: day.Add(time.Duration(i) * time.Minute), ExpiresAt: day.Add(time.Hour)}
+			}},
+			{"one token", func(i int) *charging.Reservation {
+				return &charging.Reservation{StationID: ladda.StationID(fmt.Sprint("CS-", i)), EVSEID: 2, IDToken: "TOKEN", Status: charging.ReservationScheduled,
+					StartsAt: day.Add(2*time.Hour + time.Duration(i)*time.Minute), ExpiresAt: day.Add(3 * time.Hour)}
+			}},
+		} {
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			errs := make([]error, n)
+			for i := range n {
+				r := tt.r(i)
+				wg.Go(func() {
+					<-start
+					errs[i] = stores[i%2].CreateReservation(t.Context(), r)
+				})
+			}
+			close(start)
+			wg.Wait()
+			stored := 0
+			for i, err := range errs {
+				switch {
+				case err == nil:
+					stored++
+				case !ladda.IsKind(err, ladda.Conflict):
+					t.Errorf("round %d, %s: writer %d: %v, want stored or a conflict", round, tt.name, i, err)
+				}
+			}
+			if stored != 1 {
+				t.Fatalf("round %d, %s: %d stored, want exactly 1", round, tt.name, stored)
+			}
+		}
+	}
 }

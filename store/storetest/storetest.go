@@ -21,6 +21,7 @@ import (
 type Store interface {
 	station.Store
 	charging.Store
+	charging.Reservations
 	account.Store
 	Ping(ctx context.Context) error
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
@@ -40,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Setting", func(t *testing.T) { testSettings(t, open) })
 	t.Run("Report", func(t *testing.T) { testReports(t, open) })
 	t.Run("LocalList", func(t *testing.T) { testLocalLists(t, open) })
+	t.Run("Reservation", func(t *testing.T) { testReservations(t, open) })
 	t.Run("APIKey", func(t *testing.T) { testAPIKeys(t, open) })
 	t.Run("Secret", func(t *testing.T) { testSecrets(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })

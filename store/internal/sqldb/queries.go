@@ -31,6 +31,9 @@ import (
 //	             updated_at
 //	report:      id, station_id, action, kind, status, reported_at, received_at,
 //	             payload (JSON text)
+//	reservation: id, station_id, evse_id, connector_type, id_token, token_type, group_id,
+//	             starts_at, expires_at, status, command_id, transaction_id, requested_by,
+//	             created_at, updated_at
 type Queries struct {
 	Station     StationQueries
 	Charging    ChargingQueries
@@ -40,6 +43,7 @@ type Queries struct {
 	Settings    SettingQueries
 	Report      ReportQueries
 	LocalList   LocalListQueries
+	Reservation ReservationQueries
 }
 
 // StationQueries are the statements of station.Store.
@@ -261,6 +265,57 @@ type LocalListQueries struct {
 	SaveSent string
 	// DeleteSent (station_id) removes the list the station last accepted.
 	DeleteSent string
+}
+
+// ReservationQueries are the statements of charging.Reservations. The active statuses are
+// 'Scheduled', 'Sending' and 'Accepted' (charging.ActiveReservation); statements that need
+// them name them literally, so that the partial indexes of active reservations serve them.
+type ReservationQueries struct {
+	// Lock is optional: () takes, within a write, a lock that makes the overlap check and the
+	// insert of a reservation atomic against writes of other committers and processes, held
+	// until the write's transaction ends; DeleteStation takes it too. Engines with a single
+	// writer need none.
+	Lock string `sqldb:"optional"`
+	// Overlap (station_id, evse_id, id_token, starts_at, expires_at) returns the reservation
+	// columns of the active reservation with the lowest id whose slot overlaps starts_at to
+	// expires_at (it starts before expires_at and expires after starts_at) and that is either
+	// of the station, on evse_id or with either EVSE 0, or of the token; no row if there is
+	// none.
+	Overlap string
+	// Insert (station_id, evse_id, connector_type, id_token, token_type, group_id, starts_at,
+	// expires_at, status, command_id nullable, transaction_id nullable, requested_by,
+	// created_at, updated_at) inserts a reservation and returns its id.
+	Insert string
+	// Get (id) returns the reservation columns.
+	Get string
+	// Exists (id) returns one row if the reservation exists.
+	Exists string
+	// Change (id, from, status nullable, command_id nullable, transaction_id nullable,
+	// updated_at nullable) sets the given columns of the reservation if its status is one of
+	// from, a JSON array of statuses; rows affected is 1 when it changed, else 0.
+	Change string
+	// DeleteOfStation (station_id) removes a station's reservations.
+	DeleteOfStation string
+
+	// The lists take the same parameters and apply all of them: (station_id nullable,
+	// id_token nullable, statuses nullable: a JSON array of statuses, any of which, starts_before
+	// nullable: starts_at ≤, expires_before nullable: expires_at ≤, updated_before nullable:
+	// updated_at ≤, active_at nullable: starts_at ≤ active_at < expires_at, before: id <,
+	// limit nullable: no limit). They differ in the filter that leads, which is not NULL and
+	// which an index serves. List leads with none.
+	List          ReservationListQueries
+	ListOfStation ReservationListQueries // station_id given
+	ListOfToken   ReservationListQueries // id_token given
+	ListOfStatus  ReservationListQueries // statuses given: the scheduler's lists
+}
+
+// ReservationListQueries are one list of reservations in both orders.
+type ReservationListQueries struct {
+	// NewestFirst returns the reservation columns of the selected reservations by id,
+	// descending.
+	NewestFirst string
+	// OldestFirst returns them by id, ascending.
+	OldestFirst string
 }
 
 // check reports the fields of q left empty.

@@ -163,11 +163,16 @@ func (db *DB) UpdateStation(ctx context.Context, id ladda.StationID, u station.U
 	return out, db.wrap(op, err)
 }
 
-// DeleteStation removes a station with its EVSEs, connectors, settings and local list (assigned
-// tokens and the list last sent). Errors: NotFound.
+// DeleteStation removes a station with its EVSEs, connectors, settings, local list (assigned
+// tokens and the list last sent) and reservations. Errors: NotFound.
 func (db *DB) DeleteStation(ctx context.Context, id ladda.StationID) error {
 	const op = "DeleteStation"
 	err := db.do(ctx, keyOf(string(id)), func(ctx context.Context, r run) error {
+		// Under the reservation lock, no reservation of the station is being created
+		// meanwhile (in another process) to outlive it.
+		if err := db.lockReservations(ctx, r); err != nil {
+			return err
+		}
 		n, err := r.exec(ctx, db.q.Station.Delete, string(id))
 		if err == nil && n == 0 {
 			return db.notFound(op, "station %s not found", id)
@@ -175,11 +180,15 @@ func (db *DB) DeleteStation(ctx context.Context, id ladda.StationID) error {
 		if err != nil {
 			return err
 		}
-		// The local list goes with the station: an ID that comes back starts without one.
+		// The local list and the reservations go with the station: an ID that comes back
+		// starts without them.
 		if _, err := r.exec(ctx, db.q.LocalList.DeleteTokens, string(id)); err != nil {
 			return err
 		}
-		_, err = r.exec(ctx, db.q.LocalList.DeleteSent, string(id))
+		if _, err := r.exec(ctx, db.q.LocalList.DeleteSent, string(id)); err != nil {
+			return err
+		}
+		_, err = r.exec(ctx, db.q.Reservation.DeleteOfStation, string(id))
 		return err
 	})
 	return db.wrap(op, err)
