@@ -163,6 +163,19 @@ func (s *Station) handle16(action string, payload json.RawMessage, refuse bool) 
 			v, _ := s.LocalList()
 			return &v16.GetLocalListVersionResponse{ListVersion: v}
 		})
+	case "ReserveNow":
+		return decode(payload, func(req *v16.ReserveNowRequest) any {
+			status := s.reserve(reserveRequest{Reservation: Reservation{ID: req.ReservationID, Connector: req.ConnectorID,
+				IDTag: req.IDTag, Group: req.ParentIDTag, Expiry: req.ExpiryDate}}, refuse)
+			return &v16.ReserveNowResponse{Status: v16.ReservationStatus(status)}
+		})
+	case "CancelReservation":
+		return decode(payload, func(req *v16.CancelReservationRequest) any {
+			if !s.cancelReservation(req.ReservationID, refuse) {
+				return &v16.CancelReservationResponse{Status: v16.CancelReservationStatusRejected}
+			}
+			return &v16.CancelReservationResponse{Status: v16.CancelReservationStatusAccepted}
+		})
 	case "UnlockConnector":
 		return decode(payload, func(req *v16.UnlockConnectorRequest) any {
 			switch {
@@ -277,6 +290,28 @@ func (s *Station) handle201(action string, payload json.RawMessage, refuse bool)
 		return decode(payload, func(*v201.GetLocalListVersionRequest) any {
 			v, _ := s.LocalList()
 			return &v201.GetLocalListVersionResponse{VersionNumber: v}
+		})
+	case "ReserveNow":
+		return decode(payload, func(req *v201.ReserveNowRequest) any {
+			r := reserveRequest{Reservation: Reservation{ID: req.ID, IDTag: req.IDToken.IDToken, Expiry: req.ExpiryDateTime},
+				connectorType: string(req.ConnectorType)}
+			if req.EVSEID != nil {
+				r.Connector = *req.EVSEID
+				if r.Connector == 0 { // EVSE 0 is the station itself: it cannot be reserved as an EVSE
+					r.Connector = -1
+				}
+			}
+			if req.GroupIDToken != nil {
+				r.Group = req.GroupIDToken.IDToken
+			}
+			return &v201.ReserveNowResponse{Status: v201.ReserveNowStatus(s.reserve(r, refuse))}
+		})
+	case "CancelReservation":
+		return decode(payload, func(req *v201.CancelReservationRequest) any {
+			if !s.cancelReservation(req.ReservationID, refuse) {
+				return &v201.CancelReservationResponse{Status: v201.CancelReservationStatusRejected}
+			}
+			return &v201.CancelReservationResponse{Status: v201.CancelReservationStatusAccepted}
 		})
 	case "UnlockConnector":
 		return decode(payload, func(req *v201.UnlockConnectorRequest) any {
@@ -621,7 +656,7 @@ func (s *Station) meterNow(ctx context.Context, n int) error {
 
 // remoteStart accepts a remote start on connector n (0: the first free one) and starts the
 // session after the answer; the car then charges until stopped. It reports false when no
-// connector can take it.
+// connector can take it, counting a connector reserved for another token as taken.
 func (s *Station) remoteStart(n int, tag string, remoteStartID *int) bool {
 	if n < 0 || n > s.cfg.Connectors {
 		return false
@@ -630,8 +665,10 @@ func (s *Station) remoteStart(n int, tag string, remoteStartID *int) bool {
 	chosen := 0
 	for _, id := range s.connectorsFor(n) {
 		if c := s.connectors[id-1]; c.session == nil && !c.inoperative {
-			chosen = id
-			break
+			if _, err := s.reservationForLocked(id, tag); err == nil {
+				chosen = id
+				break
+			}
 		}
 	}
 	authorize := false

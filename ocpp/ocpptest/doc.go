@@ -20,8 +20,18 @@
 // RemoteStopTransaction (1.6) and RequestStartTransaction / RequestStopTransaction (2.0.1),
 // SetDisplayMessage, GetDisplayMessages with a NotifyDisplayMessages and ClearDisplayMessage
 // (2.0.1), SendLocalList (Full and Differential, keeping the list and its version) and
-// GetLocalListVersion, DataTransfer; every other action is answered NotImplemented.
-// Config.Hook lets a test refuse, delay or fail any of them.
+// GetLocalListVersion, ReserveNow and CancelReservation, DataTransfer; every other action is
+// answered NotImplemented. Config.Hook lets a test refuse, delay or fail any of them.
+//
+// Reservations (Reservation, Station.Reservations) are kept as a station keeps them: ReserveNow
+// answers Accepted, Occupied, Faulted, Unavailable or Rejected by the connector's state, a
+// reservation id already held is replaced, and an accepted reservation is reported with
+// StatusNotification Reserved. One of the whole station (1.6 connector 0, 2.0.1 without
+// evseId, of Config.ConnectorType; unless Config.DisableStationWideReservations) keeps a
+// connector free. At its expiry, by Config.Clock, the station drops it and reports the
+// connector Available, with a ReservationStatusUpdate Expired in 2.0.1; CancelReservation
+// drops it too. StartSession by the reserved token uses it (StartTransaction or TransactionEvent
+// Started carry its reservationId); another token gets ErrReserved and nothing is sent.
 //
 // Every payload it sends or reads is a typed struct of ocpp/v16 or ocpp/v201. It never
 // imports the WebSocket library itself: only gateway does.

@@ -33,6 +33,13 @@ const testPassword = "test-password-0123456789"
 
 func newTestServer(t testing.TB) *testServer {
 	t.Helper()
+	return newWrappedServer(t, nil)
+}
+
+// newWrappedServer is newTestServer with the OCPP router behind wrap, when not nil: a test
+// watches what the stations send that way.
+func newWrappedServer(t testing.TB, wrap func(gateway.Dispatcher) gateway.Dispatcher) *testServer {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"), sqlite.Options{Logger: log})
@@ -50,7 +57,11 @@ func newTestServer(t testing.TB) *testServer {
 		t.Fatalf("loading schemas: %v", err)
 	}
 	router := ocpp.NewRouter(ocpp.RouterConfig{Stations: stations, Charging: chargingSvc, Validator: validator, Logger: log})
-	gw, err := gateway.New(gateway.Config{Authenticator: router, Dispatcher: router, Logger: log, CallTimeout: 5 * time.Second})
+	var dispatcher gateway.Dispatcher = router
+	if wrap != nil {
+		dispatcher = wrap(router)
+	}
+	gw, err := gateway.New(gateway.Config{Authenticator: router, Dispatcher: dispatcher, Logger: log, CallTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatalf("gateway: %v", err)
 	}

@@ -22,8 +22,12 @@ type Session struct {
 	TransactionID string
 	StartedAt     time.Time
 	MeterStartWh  float64 // the energy register at the start
+	// ReservationID is the reservation the session used (1.6 StartTransaction and 2.0.1
+	// TransactionEvent Started reservationId); nil when it used none.
+	ReservationID *int
 
 	st            *Station
+	reservation   *reservation // the reservation the start may use, until it is used
 	txID16        int
 	remoteStartID *int
 	done          chan struct{}
@@ -64,6 +68,12 @@ type startOptions struct {
 // seqNo 0, our transaction id, the EVSE, the token and the register at the start).
 // A token not accepted gives a *RejectedError; ErrConnectorBusy when the connector has a
 // session, ErrUnavailable when it is Inoperative, ErrNoConnector for a bad number.
+//
+// Reservations: on a connector reserved for idTag (or for its group, see Reservation) the
+// session uses the reservation, whose id its start carries; so does a start of the token of a
+// station-wide reservation on any connector. Any other token gets ErrReserved on a reserved
+// connector, and on a free one when taking it would leave fewer free connectors than there
+// are station-wide reservations; nothing is sent then.
 func (s *Station) StartSession(ctx context.Context, connectorID int, idTag string) (*Session, error) {
 	return s.startSession(ctx, connectorID, idTag, startOptions{authorize: true})
 }
@@ -83,10 +93,16 @@ func (s *Station) startSession(ctx context.Context, n int, tag string, o startOp
 		s.mu.Unlock()
 		return nil, fmt.Errorf("ocpptest: %s: start on connector %d: %w", s.cfg.ID, n, ErrUnavailable)
 	}
+	r, err := s.reservationForLocked(n, tag)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("ocpptest: %s: start on connector %d: %w", s.cfg.ID, n, err)
+	}
+	sess.reservation = r
 	c.session = sess
 	s.mu.Unlock()
 
-	err := s.begin(ctx, sess, o)
+	err = s.begin(ctx, sess, o)
 	if err != nil {
 		s.release(sess)
 		return nil, err
@@ -95,7 +111,12 @@ func (s *Station) startSession(ctx context.Context, n int, tag string, o startOp
 	if c.session == sess {
 		c.started = true
 	}
+	reserved := len(s.reservations) > 0
 	s.mu.Unlock()
+	if reserved {
+		// Taking a connector may leave the others held by station-wide reservations.
+		s.reportReserved(ctx)
+	}
 	s.log.Debug("session started", "connector", n, "transaction", sess.TransactionID, "idTag", tag)
 	return sess, nil
 }
@@ -111,6 +132,7 @@ func (s *Station) begin(ctx context.Context, sess *Session, o startOptions) erro
 			return &RejectedError{IDTag: sess.IDTag, Status: status}
 		}
 	}
+	s.useReservation(sess)
 	if s.cfg.Version == V16 {
 		return s.begin16(ctx, sess)
 	}
@@ -126,10 +148,11 @@ func (s *Station) begin16(ctx context.Context, sess *Session) error {
 	sess.StartedAt = s.now()
 	var out v16.StartTransactionResponse
 	err := s.call(ctx, "StartTransaction", &v16.StartTransactionRequest{
-		ConnectorID: sess.Connector,
-		IDTag:       sess.IDTag,
-		MeterStart:  int(start),
-		Timestamp:   sess.StartedAt,
+		ConnectorID:   sess.Connector,
+		IDTag:         sess.IDTag,
+		MeterStart:    int(start),
+		ReservationID: sess.ReservationID,
+		Timestamp:     sess.StartedAt,
 	}, &out)
 	if err != nil {
 		return err
@@ -165,6 +188,7 @@ func (s *Station) begin201(ctx context.Context, sess *Session, o startOptions) e
 		Timestamp:     sess.StartedAt,
 		TriggerReason: trigger,
 		SeqNo:         0,
+		ReservationID: sess.ReservationID,
 		TransactionInfo: v201.Transaction{
 			TransactionID: sess.TransactionID,
 			ChargingState: v201.ChargingStateCharging,
@@ -441,6 +465,7 @@ func (s *Station) ended(ctx context.Context, x *Session) error {
 	if s.resetAfter != "" && s.activeLocked() == 0 {
 		reboot, s.resetAfter = s.resetAfter, ""
 	}
+	reserved := len(s.reservations) > 0
 	s.mu.Unlock()
 
 	if s.cfg.Version == V16 {
@@ -450,6 +475,10 @@ func (s *Station) ended(ctx context.Context, x *Session) error {
 	}
 	if err := s.StatusNotification(ctx, x.Connector, s.idleStatus(x.Connector)); err != nil {
 		return err
+	}
+	if reserved {
+		// A connector set free may release others that station-wide reservations held.
+		s.reportReserved(ctx)
 	}
 	if reboot != "" {
 		s.goBackground(func(ctx context.Context) { s.reboot(ctx, reboot) })

@@ -36,6 +36,7 @@ const (
 	DefaultVendor        = "Ladda"
 	DefaultModel         = "Simulator"
 	DefaultTokenType     = "ISO14443" // an RFID card
+	DefaultConnectorType = "cType2"   // a Type 2 socket, the 2.0.1 ConnectorEnumType
 	// DefaultRetryInterval is how long a Pending or Rejected station waits before booting
 	// again when the CSMS gave no interval.
 	DefaultRetryInterval = 30 * time.Second
@@ -54,6 +55,9 @@ var (
 	ErrUnavailable    = errors.New("ocpptest: connector is unavailable (Inoperative)")
 	ErrNoConnector    = errors.New("ocpptest: no such connector")
 	ErrSessionStopped = errors.New("ocpptest: session is stopped")
+	// ErrReserved is StartSession's answer on a connector reserved for another token (or the
+	// last connector a station-wide reservation needs): the station sends nothing.
+	ErrReserved = errors.New("ocpptest: connector is reserved for another token")
 )
 
 // Config describes a simulated station. URL and ID are required.
@@ -88,6 +92,14 @@ type Config struct {
 	MeterStartWh float64
 	// TokenType is the 2.0.1 IdTokenEnumType of the tokens presented. Default DefaultTokenType.
 	TokenType string
+	// ConnectorType is the 2.0.1 ConnectorEnumType of every connector: a ReserveNow asking for
+	// another type is Rejected. Default DefaultConnectorType.
+	ConnectorType string
+	// DisableStationWideReservations makes the station answer Rejected to a ReserveNow of the
+	// whole station (1.6 connector 0, 2.0.1 without evseId), as a 1.6 station with
+	// ReserveConnectorZeroSupported false or a 2.0.1 one with ReservationCtrlr
+	// NonEvseSpecific false does. By default it takes them.
+	DisableStationWideReservations bool
 	// CallTimeout bounds the wait for each answer of the CSMS. Default 30 s.
 	CallTimeout time.Duration
 	// DisableHeartbeat stops the station from sending heartbeats on its own. By default,
@@ -143,6 +155,9 @@ type Station struct {
 	resetAfter   string                   // a reset waiting for the sessions to end: its 1.6 reason
 	localList    map[string]localEntry    // the local authorisation list, by token; guarded by mu
 	listVersion  int                      // the local list's version, 0 when none; guarded by mu
+	reservations map[int]*reservation     // the reservations held, by id; guarded by mu
+
+	reportMu sync.Mutex // one report of the reserved statuses at a time (reportReserved)
 }
 
 // connector is the state of one connector (1.6) or EVSE (2.0.1).
@@ -205,6 +220,9 @@ func New(cfg Config) (*Station, error) {
 	}
 	if cfg.TokenType == "" {
 		cfg.TokenType = DefaultTokenType
+	}
+	if cfg.ConnectorType == "" {
+		cfg.ConnectorType = DefaultConnectorType
 	}
 	u := strings.TrimRight(cfg.URL, "/") + "/" + url.PathEscape(cfg.ID)
 	s := &Station{
@@ -499,12 +517,16 @@ func (s *Station) up(ctx context.Context) error {
 	return nil
 }
 
-// idleStatus is the status of a connector without a session.
+// idleStatus is the status of a connector without a session: Unavailable when Inoperative,
+// Reserved when a reservation holds it, else Available.
 func (s *Station) idleStatus(n int) ConnectorStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c := s.connectors[n-1]; c.inoperative {
+	switch {
+	case s.connectors[n-1].inoperative:
 		return StatusUnavailable
+	case s.reservedLocked(n):
+		return StatusReserved
 	}
 	return StatusAvailable
 }
