@@ -259,4 +259,5 @@ type Store interface {
 
 	RemoteStarts
 	LocalLists
+	Reservations
 }

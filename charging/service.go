@@ -16,6 +16,12 @@ type Config struct {
 	StaleAfter time.Duration
 	// CheckInterval is how often Run looks for stale transactions. Default 10 minutes.
 	CheckInterval time.Duration
+	// ReservationInterval is how often Run sends bookings whose slot begins and ends the ones
+	// whose slot is over (RunReservations). Default 10 seconds.
+	ReservationInterval time.Duration
+	// NoShowAfter releases an Accepted booking nobody has used this long after its slot
+	// began. 0 keeps it until its slot ends.
+	NoShowAfter time.Duration
 }
 
 // Service applies the rules for tokens and transactions. It is safe for concurrent use.
@@ -45,6 +51,9 @@ func NewService(store Store, events ladda.Publisher, clock ladda.Clock, log *slo
 	}
 	if cfg.CheckInterval <= 0 {
 		cfg.CheckInterval = 10 * time.Minute
+	}
+	if cfg.ReservationInterval <= 0 {
+		cfg.ReservationInterval = 10 * time.Second
 	}
 	return &Service{store: store, events: events, clock: clock, log: log, cfg: cfg}
 }
@@ -167,6 +176,8 @@ type Start struct {
 	Authorize bool
 	// RemoteStartID is the 2.0.1 remoteStartId the station gave, 0 if none.
 	RemoteStartID int64
+	// ReservationID is the reservation the station says the transaction uses, 0 if none.
+	ReservationID int64
 }
 
 // StartKey returns the idempotency key of a start: a station's repeated report of the same
@@ -228,6 +239,7 @@ func (s *Service) StartTransaction(ctx context.Context, st Start) (*Transaction,
 	}
 	if created {
 		s.linkRemoteStart(ctx, tx, st.RemoteStartID)
+		s.useReservation(ctx, tx, st.ReservationID)
 		s.events.Publish(ctx, ladda.Event{Type: ladda.EventTransactionStarted, StationID: tx.StationID, Time: now, Data: tx})
 	}
 	return tx, info, nil
@@ -416,21 +428,32 @@ func (s *Service) Transactions(ctx context.Context, f TransactionFilter) ([]*Tra
 	return list, ladda.Wrap("charging.Transactions", err)
 }
 
-// Run flags stale transactions every CheckInterval until ctx ends.
+// Run flags stale transactions every CheckInterval and looks after reservations every
+// ReservationInterval (RunReservations) until ctx ends.
 func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(s.cfg.CheckInterval)
-	defer t.Stop()
+	stale := time.NewTicker(s.cfg.CheckInterval)
+	defer stale.Stop()
+	bookings := time.NewTicker(s.cfg.ReservationInterval)
+	defer bookings.Stop()
+	s.flagStale(ctx)
 	for {
-		if n, err := s.store.FlagStale(ctx, s.clock.Now().Add(-s.cfg.StaleAfter)); err != nil && ctx.Err() == nil {
-			s.log.Error("flagging stale transactions", "err", err)
-		} else if n > 0 {
-			s.log.Warn("transactions open for too long", "count", n, "after", s.cfg.StaleAfter)
-		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-stale.C:
+			s.flagStale(ctx)
+		case <-bookings.C:
+			s.RunReservations(ctx)
 		}
+	}
+}
+
+// flagStale flags transactions open for longer than StaleAfter.
+func (s *Service) flagStale(ctx context.Context) {
+	if n, err := s.store.FlagStale(ctx, s.clock.Now().Add(-s.cfg.StaleAfter)); err != nil && ctx.Err() == nil {
+		s.log.Error("flagging stale transactions", "err", err)
+	} else if n > 0 {
+		s.log.Warn("transactions open for too long", "count", n, "after", s.cfg.StaleAfter)
 	}
 }
 

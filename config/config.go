@@ -26,6 +26,7 @@ type Config struct {
 	CallTimeout           time.Duration // how long Ladda waits for a station to answer a command
 	HeartbeatInterval     time.Duration // heartbeat interval told to stations at boot
 	StaleTransactionAfter time.Duration // flag transactions still open after this long
+	ReservationNoShow     time.Duration // release a reservation nobody used this long after its slot began; 0: never
 	BatchWindow           time.Duration // group-commit window for station writes
 	LogLevel              string        // debug, info, warn or error
 	LogFormat             string        // json or text
@@ -57,6 +58,7 @@ var Fields = []Field{
 	{"call-timeout", "LADDA_CALL_TIMEOUT", "30s", "how long to wait for a station's answer to a command", durationSetter(func(c *Config) *time.Duration { return &c.CallTimeout })},
 	{"heartbeat-interval", "LADDA_HEARTBEAT_INTERVAL", "5m", "heartbeat interval told to stations at boot", durationSetter(func(c *Config) *time.Duration { return &c.HeartbeatInterval })},
 	{"stale-transaction-after", "LADDA_STALE_TRANSACTION_AFTER", "48h", "flag transactions still open after this long", durationSetter(func(c *Config) *time.Duration { return &c.StaleTransactionAfter })},
+	{"reservation-no-show", "LADDA_RESERVATION_NO_SHOW", "15m", "release a reserved EVSE when nobody has started charging this long after the slot began; 0 holds it until the slot ends", durationSetter(func(c *Config) *time.Duration { return &c.ReservationNoShow })},
 	{"batch-window", "LADDA_BATCH_WINDOW", "1ms", "group-commit window: station writes arriving within it share one database commit", durationSetter(func(c *Config) *time.Duration { return &c.BatchWindow })},
 	{"log-level", "LADDA_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 	{"log-format", "LADDA_LOG_FORMAT", "json", "log format: json or text", func(c *Config, v string) error { c.LogFormat = v; return nil }},
@@ -179,6 +181,9 @@ func (c Config) Validate() error {
 	}
 	if c.StaleTransactionAfter < time.Minute {
 		bad("stale-transaction-after", "must be at least 1m")
+	}
+	if c.ReservationNoShow < 0 {
+		bad("reservation-no-show", "must not be negative")
 	}
 	if c.BatchWindow < 0 || c.BatchWindow > time.Second {
 		bad("batch-window", "must be between 0 and 1s")

@@ -60,7 +60,7 @@ func openEnv(tb testing.TB) *env {
 	tb.Cleanup(func() { db.Close() })
 	e := &env{db: db, clock: ladda.NewManualClock(t0), logs: &syncBuffer{}}
 	e.stations = station.NewService(db, nil, e.clock, nil, station.Config{Pepper: testPepper})
-	e.charging = charging.NewService(db, nil, e.clock, nil, charging.Config{})
+	e.charging = charging.NewService(db, nil, e.clock, nil, charging.Config{NoShowAfter: noShowAfter})
 	e.accounts = account.NewService(db, e.clock)
 	k, secret, err := e.accounts.CreateAPIKey(ctx, "test", account.Admin)
 	if err != nil {

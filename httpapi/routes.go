@@ -81,6 +81,11 @@ func (s *server) routes() []route {
 		{Method: GET, Path: v1 + "/transactions/{id}", ID: "get-transaction", Summary: "Get a transaction with its meter values", Role: admin, Errors: []int{404}, handler: handle(s.getTransaction)},
 		{Method: POST, Path: v1 + "/transactions/{id}/remote-stop", ID: "remote-stop", Summary: "Ask the station to stop a transaction", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.remoteStop)},
 
+		{Method: POST, Path: v1 + "/reservations", ID: "create-reservation", Summary: "Book an EVSE of a station for a token, now or later", Role: admin, Status: 201, Also: []int{200}, Errors: []int{404, 409, 504}, handler: handle(s.createReservation)},
+		{Method: GET, Path: v1 + "/reservations", ID: "list-reservations", Summary: "List reservations, newest first", Role: admin, handler: handle(s.listReservations)},
+		{Method: GET, Path: v1 + "/reservations/{id}", ID: "get-reservation", Summary: "Get a reservation", Role: admin, Errors: []int{404}, handler: handle(s.getReservation)},
+		{Method: POST, Path: v1 + "/reservations/{id}/cancel", ID: "cancel-reservation", Summary: "Cancel a reservation, at the station too", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.cancelReservation)},
+
 		{Method: GET, Path: v1 + "/remote-starts/{id}", ID: "get-remote-start", Summary: "Get a remote start, with its transaction once started", Role: admin, Errors: []int{404}, handler: handle(s.getRemoteStart)},
 	}
 }

@@ -106,10 +106,18 @@ func TestCommanderExecutesVersionNeutralCommands(t *testing.T) {
 	if _, err := cmd.Execute(ctx, "EX-16", station.RequestStop{StationTxID: "abc"}); !ladda.IsKind(err, ladda.Invalid) {
 		t.Errorf("1.6 remote stop of a non-numeric id: %v, want invalid", err)
 	}
+	if _, err := cmd.Execute(ctx, "EX-16", station.ReserveNow{ReservationID: 1, IDToken: "T", ConnectorType: "cCCS2", ExpiresAt: time.Now().Add(time.Hour)}); !ladda.IsKind(err, ladda.Invalid) {
+		t.Errorf("1.6 reservation by connector type: %v, want invalid", err)
+	}
+	if _, err := cmd.Execute(ctx, "EX-201", station.CancelReservation{ReservationID: 1 << 31}); !ladda.IsKind(err, ladda.Invalid) {
+		t.Errorf("reservation id beyond 32 bits: %v, want invalid", err)
+	}
 	if len(seen) != 0 {
 		t.Errorf("invalid commands reached the station: %q", seen)
 	}
 
+	expiry := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	expiryText := expiry.Format(time.RFC3339)
 	for _, tc := range []struct {
 		station ladda.StationID
 		cmd     station.Command
@@ -126,6 +134,12 @@ func TestCommanderExecutesVersionNeutralCommands(t *testing.T) {
 		{"EX-201", station.ClearCache{}, "Accepted", `ClearCache {}`},
 		{"EX-16", station.RequestStart{EVSEID: 2, IDToken: "TAG-R", RemoteStartID: 5}, "Accepted", `RemoteStartTransaction {"connectorId":2,"idTag":"TAG-R"}`}, // connector 1 was made inoperative above
 		{"EX-201", station.RequestStart{IDToken: "TAG-R", RemoteStartID: 6}, "Accepted", `RequestStartTransaction {"idToken":{"idToken":"TAG-R","type":"Central"},"remoteStartId":6}`},
+		{"EX-16", station.ReserveNow{ReservationID: 7, EVSEID: 2, IDToken: "TAG-V", GroupID: "FLEET", ExpiresAt: expiry}, "Accepted",
+			`ReserveNow {"connectorId":2,"expiryDate":"` + expiryText + `","idTag":"TAG-V","parentIdTag":"FLEET","reservationId":7}`},
+		{"EX-16", station.CancelReservation{ReservationID: 7}, "Accepted", `CancelReservation {"reservationId":7}`},
+		{"EX-201", station.ReserveNow{ReservationID: 8, ConnectorType: "cType2", IDToken: "TAG-V", TokenType: "ISO14443", GroupID: "FLEET", ExpiresAt: expiry}, "Accepted",
+			`ReserveNow {"id":8,"expiryDateTime":"` + expiryText + `","connectorType":"cType2","idToken":{"idToken":"TAG-V","type":"ISO14443"},"groupIdToken":{"idToken":"FLEET","type":"Central"}}`},
+		{"EX-201", station.CancelReservation{ReservationID: 9}, "Rejected", `CancelReservation {"reservationId":9}`},
 		// Resets last: the simulated stations reboot after answering.
 		{"EX-16", station.Reset{Kind: station.ResetSoft}, "Accepted", `Reset {"type":"Soft"}`},
 		{"EX-201", station.Reset{Kind: station.ResetHard}, "Accepted", `Reset {"type":"Immediate"}`},

@@ -196,6 +196,16 @@ func message(version string, cmd station.Command) (string, any, error) {
 		return "RequestStopTransaction", &v201.RequestStopTransactionRequest{TransactionID: c.StationTxID}, nil
 	case station.SendLocalList:
 		return sendLocalList(isV16, c)
+	case station.ReserveNow:
+		return reserveNow(isV16, c)
+	case station.CancelReservation:
+		if c.ReservationID <= 0 || c.ReservationID > 1<<31-1 {
+			return "", nil, commandError("reservationId must be a positive 32-bit integer")
+		}
+		if isV16 {
+			return "CancelReservation", &v16.CancelReservationRequest{ReservationID: int(c.ReservationID)}, nil
+		}
+		return "CancelReservation", &v201.CancelReservationRequest{ReservationID: int(c.ReservationID)}, nil
 	case station.SetDisplayMessage, station.GetDisplayMessages, station.ClearDisplayMessage:
 		if isV16 {
 			return "", nil, commandError("OCPP 1.6 has no standard display messages")

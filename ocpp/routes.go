@@ -41,6 +41,7 @@ func routes201() map[string]handler {
 		"LogStatusNotification":      on(logStatus201),
 		"DataTransfer":               on(dataTransfer201),
 		"NotifyDisplayMessages":      on(notifyDisplayMessages201),
+		"ReservationStatusUpdate":    on(reservationStatus201),
 	}
 }
 

@@ -16,7 +16,7 @@ func startTransaction16(ctx context.Context, r *Router, c call, req *v16.StartTr
 		return nil, ocppj.Errorf(ocppj.FaultProperty, "StartTransaction: connectorId must be greater than 0")
 	}
 	meter := float64(req.MeterStart)
-	tx, info, err := r.charging.StartTransaction(ctx, charging.Start{
+	start := charging.Start{
 		StationID:   c.station,
 		EVSEID:      req.ConnectorID,
 		ConnectorID: 1,
@@ -24,7 +24,11 @@ func startTransaction16(ctx context.Context, r *Router, c call, req *v16.StartTr
 		StartedAt:   req.Timestamp.UTC(),
 		MeterWh:     &meter,
 		Authorize:   true,
-	})
+	}
+	if req.ReservationID != nil {
+		start.ReservationID = int64(*req.ReservationID)
+	}
+	tx, info, err := r.charging.StartTransaction(ctx, start)
 	if err != nil {
 		return nil, err
 	}

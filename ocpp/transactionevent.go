@@ -42,6 +42,9 @@ func transactionEvent201(ctx context.Context, r *Router, c call, req *v201.Trans
 			Authorize:   token != "",
 			SeqNo:       &seq,
 		}
+		if id := req.ReservationID; id != nil {
+			start.ReservationID = int64(*id)
+		}
 		if id := req.TransactionInfo.RemoteStartID; id != nil {
 			start.RemoteStartID = int64(*id)
 		}

@@ -231,3 +231,30 @@ type GetLocalListVersion struct{}
 // Action implementations of the local-list commands.
 func (SendLocalList) Action() string       { return "SendLocalList" }
 func (GetLocalListVersion) Action() string { return "GetLocalListVersion" }
+
+// ReserveNow asks a station to hold an EVSE (or, with EVSEID 0, any EVSE; 1.6: connector 0,
+// the whole station) for a token until ExpiresAt (1.6 and 2.0.1 ReserveNow). The station
+// answers Accepted, Faulted, Occupied, Rejected or Unavailable.
+type ReserveNow struct {
+	ReservationID int64     `json:"reservationId"`
+	EVSEID        int       `json:"evseId,omitempty"`
+	ConnectorType string    `json:"connectorType,omitempty"` // 2.0.1 only: any connector of this type
+	IDToken       string    `json:"idToken"`
+	TokenType     string    `json:"tokenType,omitempty"` // 2.0.1 IdTokenEnumType; default Central
+	GroupID       string    `json:"groupId,omitempty"`   // 1.6 parentIdTag, 2.0.1 groupIdToken
+	ExpiresAt     time.Time `json:"expiresAt"`
+}
+
+// CancelReservation asks a station to drop a reservation; it answers Accepted, or Rejected
+// when it has none with that id.
+type CancelReservation struct {
+	ReservationID int64 `json:"reservationId"`
+}
+
+// Action implementations of the reservation commands.
+func (ReserveNow) Action() string        { return "ReserveNow" }
+func (CancelReservation) Action() string { return "CancelReservation" }
+
+// RequestedBySystem is the RequestedBy of commands Ladda sends by itself (scheduled bookings,
+// no-show releases, …).
+const RequestedBySystem = "system"

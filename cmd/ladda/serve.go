@@ -65,7 +65,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		AcceptUnknown:     cfg.AcceptUnknownStations,
 		HeartbeatInterval: cfg.HeartbeatInterval,
 	})
-	chargingSvc := charging.NewService(db, events, nil, log, charging.Config{StaleAfter: cfg.StaleTransactionAfter})
+	chargingSvc := charging.NewService(db, events, nil, log, charging.Config{StaleAfter: cfg.StaleTransactionAfter, NoShowAfter: cfg.ReservationNoShow})
 	accounts := account.NewService(db, nil)
 
 	validator, err := schema.New()
