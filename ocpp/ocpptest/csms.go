@@ -176,6 +176,35 @@ func (s *Station) handle16(action string, payload json.RawMessage, refuse bool) 
 			}
 			return &v16.CancelReservationResponse{Status: v16.CancelReservationStatusAccepted}
 		})
+	case "UpdateFirmware":
+		return decode(payload, func(req *v16.UpdateFirmwareRequest) any {
+			if !refuse { // 1.6 UpdateFirmware cannot be rejected: a refusing station never starts
+				s.updateFirmware(firmwareUpdate{kind: firmware16, location: req.Location, retrieve: req.RetrieveDate,
+					retries: orZero(req.Retries), retryInterval: seconds(req.RetryInterval)}, false)
+			}
+			return &v16.UpdateFirmwareResponse{}
+		})
+	case "SignedUpdateFirmware":
+		return decode(payload, func(req *v16.SignedUpdateFirmwareRequest) any {
+			f := req.Firmware
+			status := s.updateFirmware(firmwareUpdate{kind: signedFirmware16, requestID: req.RequestID, location: f.Location,
+				retrieve: f.RetrieveDateTime, install: f.InstallDateTime, retries: orZero(req.Retries),
+				retryInterval: seconds(req.RetryInterval), certificate: f.SigningCertificate, signature: f.Signature}, refuse)
+			return &v16.SignedUpdateFirmwareResponse{Status: v16.UpdateFirmwareStatus(status)}
+		})
+	case "GetDiagnostics":
+		return decode(payload, func(req *v16.GetDiagnosticsRequest) any {
+			_, name := s.uploadLog(logRequest{location: req.Location, oldest: req.StartTime, latest: req.StopTime,
+				retries: orZero(req.Retries), retryInterval: seconds(req.RetryInterval)}, refuse)
+			return &v16.GetDiagnosticsResponse{FileName: name}
+		})
+	case "GetLog":
+		return decode(payload, func(req *v16.GetLogRequest) any {
+			status, name := s.uploadLog(logRequest{getLog: true, logType: string(req.LogType), requestID: req.RequestID,
+				location: req.Log.RemoteLocation, oldest: req.Log.OldestTimestamp, latest: req.Log.LatestTimestamp,
+				retries: orZero(req.Retries), retryInterval: seconds(req.RetryInterval)}, refuse)
+			return &v16.GetLogResponse{Status: v16.LogStatus(status), Filename: name}
+		})
 	case "UnlockConnector":
 		return decode(payload, func(req *v16.UnlockConnectorRequest) any {
 			switch {
@@ -313,6 +342,21 @@ func (s *Station) handle201(action string, payload json.RawMessage, refuse bool)
 			}
 			return &v201.CancelReservationResponse{Status: v201.CancelReservationStatusAccepted}
 		})
+	case "UpdateFirmware":
+		return decode(payload, func(req *v201.UpdateFirmwareRequest) any {
+			f := req.Firmware
+			status := s.updateFirmware(firmwareUpdate{kind: firmware201, requestID: req.RequestID, location: f.Location,
+				retrieve: f.RetrieveDateTime, install: f.InstallDateTime, retries: orZero(req.Retries),
+				retryInterval: seconds(req.RetryInterval), certificate: f.SigningCertificate, signature: f.Signature}, refuse)
+			return &v201.UpdateFirmwareResponse{Status: v201.UpdateFirmwareStatus(status)}
+		})
+	case "GetLog":
+		return decode(payload, func(req *v201.GetLogRequest) any {
+			status, name := s.uploadLog(logRequest{getLog: true, logType: string(req.LogType), requestID: req.RequestID,
+				location: req.Log.RemoteLocation, oldest: req.Log.OldestTimestamp, latest: req.Log.LatestTimestamp,
+				retries: orZero(req.Retries), retryInterval: seconds(req.RetryInterval)}, refuse)
+			return &v201.GetLogResponse{Status: v201.LogStatus(status), Filename: name}
+		})
 	case "UnlockConnector":
 		return decode(payload, func(req *v201.UnlockConnectorRequest) any {
 			switch {
@@ -330,6 +374,17 @@ func (s *Station) handle201(action string, payload json.RawMessage, refuse bool)
 	}
 	return nil, ocppj.Errorf(ocppj.FaultNotImplemented, "the simulated station does not implement %s", action)
 }
+
+// orZero returns *p, or 0 when p is nil (an optional integer left out).
+func orZero(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// seconds returns the optional number of seconds *p as a duration; 0 when left out.
+func seconds(p *int) time.Duration { return time.Duration(orZero(p)) * time.Second }
 
 // reboot does what a reset does: stop every session with reason, drop the connection, and
 // come up again (boot reason RemoteReset in 2.0.1).
@@ -541,11 +596,13 @@ func (s *Station) trigger16(req *v16.TriggerMessageRequest, refuse bool) v16.Tri
 		send = func(ctx context.Context) error { return s.meterNow(ctx, n) }
 	case v16.MessageTriggerDiagnosticsStatusNotification:
 		send = func(ctx context.Context) error {
-			return s.call(ctx, "DiagnosticsStatusNotification", &v16.DiagnosticsStatusNotificationRequest{Status: v16.DiagnosticsStatusIdle}, nil)
+			status, _ := s.logNow("GetDiagnostics")
+			return s.call(ctx, "DiagnosticsStatusNotification", &v16.DiagnosticsStatusNotificationRequest{Status: v16.DiagnosticsStatus(status)}, nil)
 		}
 	case v16.MessageTriggerFirmwareStatusNotification:
 		send = func(ctx context.Context) error {
-			return s.call(ctx, "FirmwareStatusNotification", &v16.FirmwareStatusNotificationRequest{Status: v16.FirmwareStatusIdle}, nil)
+			status, _ := s.firmwareNow()
+			return s.call(ctx, "FirmwareStatusNotification", &v16.FirmwareStatusNotificationRequest{Status: v16.FirmwareStatus(status)}, nil)
 		}
 	default:
 		return v16.TriggerMessageStatusNotImplemented
@@ -607,11 +664,13 @@ func (s *Station) trigger201(req *v201.TriggerMessageRequest, refuse bool) v201.
 		}
 	case v201.MessageTriggerFirmwareStatusNotification:
 		send = func(ctx context.Context) error {
-			return s.call(ctx, "FirmwareStatusNotification", &v201.FirmwareStatusNotificationRequest{Status: v201.FirmwareStatusIdle}, nil)
+			status, id := s.firmwareNow()
+			return s.call(ctx, "FirmwareStatusNotification", &v201.FirmwareStatusNotificationRequest{Status: v201.FirmwareStatus(status), RequestID: id}, nil)
 		}
 	case v201.MessageTriggerLogStatusNotification:
 		send = func(ctx context.Context) error {
-			return s.call(ctx, "LogStatusNotification", &v201.LogStatusNotificationRequest{Status: v201.UploadLogStatusIdle}, nil)
+			status, id := s.logNow("GetLog")
+			return s.call(ctx, "LogStatusNotification", &v201.LogStatusNotificationRequest{Status: v201.UploadLogStatus(status), RequestID: id}, nil)
 		}
 	default:
 		return v201.TriggerMessageStatusNotImplemented

@@ -20,8 +20,10 @@
 // RemoteStopTransaction (1.6) and RequestStartTransaction / RequestStopTransaction (2.0.1),
 // SetDisplayMessage, GetDisplayMessages with a NotifyDisplayMessages and ClearDisplayMessage
 // (2.0.1), SendLocalList (Full and Differential, keeping the list and its version) and
-// GetLocalListVersion, ReserveNow and CancelReservation, DataTransfer; every other action is
-// answered NotImplemented. Config.Hook lets a test refuse, delay or fail any of them.
+// GetLocalListVersion, ReserveNow and CancelReservation, UpdateFirmware (1.6 and 2.0.1) and
+// SignedUpdateFirmware (1.6 security extension), GetDiagnostics (1.6) and GetLog (1.6 security
+// extension and 2.0.1), DataTransfer; every other action is answered NotImplemented.
+// Config.Hook lets a test refuse, delay or fail any of them.
 //
 // Reservations (Reservation, Station.Reservations) are kept as a station keeps them: ReserveNow
 // answers Accepted, Occupied, Faulted, Unavailable or Rejected by the connector's state, a
@@ -32,6 +34,28 @@
 // connector Available, with a ReservationStatusUpdate Expired in 2.0.1; CancelReservation
 // drops it too. StartSession by the reserved token uses it (StartTransaction or TransactionEvent
 // Started carry its reservationId); another token gets ErrReserved and nothing is sent.
+//
+// Firmware updates (Station.Firmware) are done as a station does them, over real HTTP: at the
+// retrieve time, by Config.Clock, the station GETs the location (http or https, trusting
+// Config.TLSConfig's RootCAs), retrying as asked, and reports Downloading, Downloaded or
+// DownloadFailed; a signed update is then checked (the signature, base64, is the signing
+// certificate's key's ECDSA or RSA signature of the file's SHA-256): SignatureVerified or
+// InvalidSignature; then Installing and Installed, and the firmware version becomes "sim-" and
+// the first 8 hex digits of the file's SHA-256. 1.6 reports with FirmwareStatusNotification,
+// SignedUpdateFirmware with SignedFirmwareStatusNotification, 2.0.1 with
+// FirmwareStatusNotification and the requestId; those two also report DownloadScheduled and
+// InstallScheduled while waiting for a retrieve or install time ahead, and answer
+// InvalidCertificate to a signing certificate that is not a PEM X.509 one valid by
+// Config.Clock. A newer update cancels the running one (2.0.1 answers AcceptedCanceled). The
+// station does not reboot: the new version goes into its next BootNotification.
+//
+// Log uploads (Station.Uploads) POST a generated text file, a few lines about the station and
+// the window asked for, to the location as multipart/form-data, in the part UploadFormField
+// named as answered ("<id>-diagnostics-<unix time>.log", "<id>-security-<unix time>.log"),
+// reporting Uploading then Uploaded or the failure with DiagnosticsStatusNotification
+// (GetDiagnostics) or LogStatusNotification and the requestId (GetLog). A newer request cancels
+// the running upload (GetLog answers AcceptedCanceled, and 2.0.1 reports the old one so).
+// TriggerMessage of these notifications reports the update or upload running, else Idle.
 //
 // Every payload it sends or reads is a typed struct of ocpp/v16 or ocpp/v201. It never
 // imports the WebSocket library itself: only gateway does.

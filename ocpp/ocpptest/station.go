@@ -76,12 +76,15 @@ type Config struct {
 	Connectors int
 	// Vendor, Model, SerialNumber and FirmwareVersion go into BootNotification. Defaults
 	// DefaultVendor, DefaultModel, the station id (cut to 25 characters) and "ocpptest".
+	// FirmwareVersion is the version the station starts with: an installed firmware update
+	// replaces it (Station.Firmware).
 	Vendor, Model, SerialNumber, FirmwareVersion string
 	// Clock gives the timestamps of messages. Default: the system clock.
 	Clock ladda.Clock
 	// Logger receives what the station does, at debug level. Default: discard.
 	Logger *slog.Logger
 	// TLSConfig is used for wss:// URLs (and a client certificate, for security profile 3).
+	// Its RootCAs (only) are also trusted for https firmware downloads and log uploads.
 	TLSConfig *tls.Config
 	// MeterInterval is the station's MeterValueSampleInterval (2.0.1 TxUpdatedInterval): how
 	// often Session.Charge sends meter values. Default DefaultMeterInterval.
@@ -156,6 +159,10 @@ type Station struct {
 	localList    map[string]localEntry    // the local authorisation list, by token; guarded by mu
 	listVersion  int                      // the local list's version, 0 when none; guarded by mu
 	reservations map[int]*reservation     // the reservations held, by id; guarded by mu
+	firmware     FirmwareState            // the firmware and its updates; guarded by mu
+	firmwareJob  *job                     // the firmware update running, or the last; guarded by mu
+	logJob       *job                     // the log upload running, or the last; guarded by mu
+	uploads      []*Upload                // every log upload asked for, in order; guarded by mu
 
 	reportMu sync.Mutex // one report of the reserved statuses at a time (reportReserved)
 }
@@ -232,6 +239,7 @@ func New(cfg Config) (*Station, error) {
 		log:        cfg.Logger.With("station", cfg.ID),
 		bootReason: v201.BootReasonPowerUp,
 		settings:   newSettings(cfg),
+		firmware:   FirmwareState{Version: cfg.FirmwareVersion},
 	}
 	s.bg, s.stopBg = context.WithCancel(context.Background())
 	for range cfg.Connectors {
@@ -387,13 +395,16 @@ type BootResult struct {
 // BootOnce sends one BootNotification and returns the answer, whatever its status.
 func (s *Station) BootOnce(ctx context.Context) (BootResult, error) {
 	var res BootResult
+	s.mu.Lock()
+	firmware := s.firmware.Version
+	s.mu.Unlock()
 	if s.cfg.Version == V16 {
 		var out v16.BootNotificationResponse
 		err := s.call(ctx, "BootNotification", &v16.BootNotificationRequest{
 			ChargePointVendor:       s.cfg.Vendor,
 			ChargePointModel:        s.cfg.Model,
 			ChargePointSerialNumber: s.cfg.SerialNumber,
-			FirmwareVersion:         s.cfg.FirmwareVersion,
+			FirmwareVersion:         firmware,
 		}, &out)
 		if err != nil {
 			return res, err
@@ -409,7 +420,7 @@ func (s *Station) BootOnce(ctx context.Context) (BootResult, error) {
 				VendorName:      s.cfg.Vendor,
 				Model:           s.cfg.Model,
 				SerialNumber:    s.cfg.SerialNumber,
-				FirmwareVersion: s.cfg.FirmwareVersion,
+				FirmwareVersion: firmware,
 			},
 			Reason: reason,
 		}, &out)
@@ -677,12 +688,12 @@ func (s *Station) idToken(tag string) v201.IDToken {
 }
 
 // goBackground runs f on its own goroutine with the station's background context; Close waits
-// for it.
-func (s *Station) goBackground(f func(ctx context.Context)) {
+// for it. It reports false, and does not run f, once the station is closed.
+func (s *Station) goBackground(f func(ctx context.Context)) bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return
+		return false
 	}
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -690,6 +701,7 @@ func (s *Station) goBackground(f func(ctx context.Context)) {
 		defer s.wg.Done()
 		f(s.bg)
 	}()
+	return true
 }
 
 // afterAnswer runs f in the background once the answer to the CALL being handled is out.
