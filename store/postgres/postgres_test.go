@@ -16,6 +16,7 @@ import (
 
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/charging"
+	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/store/postgres"
 	"github.com/ladda-csms/ladda/store/storetest"
 )
@@ -168,6 +169,120 @@ func TestReservationsAcrossProcesses(t *testing.T) {
 			if stored != 1 {
 				t.Fatalf("round %d, %s: %d stored, want exactly 1", round, tt.name, stored)
 			}
+		}
+	}
+}
+
+// Campaigns created at once by two processes sharing the database, all with one request id
+// in common: exactly one is stored, the others are refused as conflicts naming the request id
+// and store nothing.
+func TestCampaignRequestIDsAcrossProcesses(t *testing.T) {
+	schema := newSchema(t)
+	stores := []*postgres.DB{openSchema(t, schema), openSchema(t, schema)}
+	const n, stations = 8, 20
+	ids := make([]ladda.StationID, stations)
+	for i := range ids {
+		ids[i] = ladda.StationID(fmt.Sprintf("CS-%02d", i))
+		storetest.MustCreateStation(t, stores[0], ids[i])
+	}
+	for round := range 5 {
+		shared := 1_000_000 + round
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		campaigns := make([]*firmware.Campaign, n)
+		for i := range n {
+			campaigns[i] = storetest.NewCampaign(fmt.Sprintf("round %d, writer %d", round, i))
+			// Request ids of their own, but the last station's is the shared one.
+			targets := storetest.NewTargets((round*n+i)*stations, ids...)
+			targets[stations-1].RequestID = shared
+			wg.Go(func() {
+				<-start
+				errs[i] = stores[i%2].CreateCampaign(t.Context(), campaigns[i], targets)
+			})
+		}
+		close(start)
+		wg.Wait()
+		stored := -1
+		for i, err := range errs {
+			switch {
+			case err == nil && stored < 0:
+				stored = i
+			case err == nil:
+				t.Fatalf("round %d: writers %d and %d both stored request id %d", round, stored, i, shared)
+			case !ladda.IsKind(err, ladda.Conflict):
+				t.Errorf("round %d: writer %d: %v, want stored or a conflict", round, i, err)
+			case !strings.Contains(err.Error(), fmt.Sprint("request id ", shared)):
+				t.Errorf("round %d: writer %d: conflict %q does not name request id %d", round, i, err, shared)
+			case campaigns[i].ID != 0:
+				t.Errorf("round %d: writer %d refused, yet ID %d", round, i, campaigns[i].ID)
+			}
+		}
+		if stored < 0 {
+			t.Fatalf("round %d: no campaign stored", round)
+		}
+		target, err := stores[0].UpdatingTarget(t.Context(), ids[stations-1], &shared)
+		if err != nil || target.CampaignID != campaigns[stored].ID {
+			t.Fatalf("round %d: request id %d is of %+v, %v; want campaign %d", round, shared, target, err, campaigns[stored].ID)
+		}
+		// The refused campaigns' own request ids are free.
+		for i := range n {
+			if i == stored {
+				continue
+			}
+			req := (round*n + i) * stations
+			if _, err := stores[1].UpdatingTarget(t.Context(), ids[0], &req); !ladda.IsKind(err, ladda.NotFound) {
+				t.Errorf("round %d: writer %d was refused, yet its request id %d is stored: %v", round, i, req, err)
+			}
+		}
+	}
+	list, err := stores[1].Campaigns(t.Context(), "", 0, 0)
+	if err != nil || len(list) != 5 {
+		t.Errorf("Campaigns: %d, %v; want 5", len(list), err)
+	}
+}
+
+// A station deleted while a campaign that targets it is created by another process: either the
+// campaign is refused (the station is gone) or the station's target goes with it; no target
+// outlives its station.
+func TestCampaignAndDeleteStationAcrossProcesses(t *testing.T) {
+	schema := newSchema(t)
+	a, b := openSchema(t, schema), openSchema(t, schema)
+	for round := range 20 {
+		gone := ladda.StationID(fmt.Sprint("GONE-", round))
+		kept := ladda.StationID(fmt.Sprint("KEPT-", round))
+		storetest.MustCreateStation(t, a, gone)
+		storetest.MustCreateStation(t, a, kept)
+		c := storetest.NewCampaign(fmt.Sprint("round ", round))
+		targets := storetest.NewTargets(round*2, kept, gone)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		var createErr, deleteErr error
+		wg.Go(func() {
+			<-start
+			createErr = a.CreateCampaign(t.Context(), c, targets)
+		})
+		wg.Go(func() {
+			<-start
+			deleteErr = b.DeleteStation(t.Context(), gone)
+		})
+		close(start)
+		wg.Wait()
+		if deleteErr != nil {
+			t.Fatalf("round %d: DeleteStation: %v", round, deleteErr)
+		}
+		switch {
+		case createErr == nil:
+			list, err := a.Targets(t.Context(), c.ID, nil, time.Time{}, "", 0)
+			if err != nil || len(list) != 1 || list[0].StationID != kept {
+				t.Errorf("round %d: targets after the delete: %d, %v; want only %s", round, len(list), err, kept)
+			}
+		case !ladda.IsKind(createErr, ladda.NotFound):
+			t.Errorf("round %d: CreateCampaign: %v, want stored or not found", round, createErr)
+		}
+		req := round*2 + 1
+		if tg, err := b.UpdatingTarget(t.Context(), gone, &req); !ladda.IsKind(err, ladda.NotFound) {
+			t.Errorf("round %d: the deleted station has target %+v, %v", round, tg, err)
 		}
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/charging"
+	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/station"
 	"github.com/ladda-csms/ladda/store/internal/sqldb"
 )
@@ -50,8 +51,8 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// DB is a Ladda store in a SQLite file. It implements station.Store, charging.Store and
-// account.Store, and is safe for concurrent use. Its methods come from the embedded
+// DB is a Ladda store in a SQLite file. It implements station.Store, charging.Store,
+// account.Store and firmware.Store, and is safe for concurrent use. Its methods come from the embedded
 // engine-neutral implementation; Close waits for queued writes, then closes the file.
 type DB struct {
 	*sqldb.DB
@@ -63,6 +64,7 @@ var (
 	_ charging.Store        = (*DB)(nil)
 	_ charging.Reservations = (*DB)(nil)
 	_ account.Store         = (*DB)(nil)
+	_ firmware.Store        = (*DB)(nil)
 )
 
 var queries = sqldb.Queries{
@@ -75,6 +77,7 @@ var queries = sqldb.Queries{
 	Report:      reportQueries,
 	LocalList:   localListQueries,
 	Reservation: reservationQueries,
+	Firmware:    firmwareQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "sqlite", Time: sqldb.EncodeTextTime}

@@ -29,6 +29,7 @@ func Bench(b *testing.B, open func(b *testing.B) Store) {
 	b.Run("SetLocalList1000", func(b *testing.B) { benchSetLocalList(b, open) })
 	b.Run("SentLocalList1000", func(b *testing.B) { benchSentLocalList(b, open) })
 	b.Run("CreateReservation", func(b *testing.B) { benchCreateReservation(b, open) })
+	b.Run("CreateCampaign1000", func(b *testing.B) { benchCreateCampaign(b, open) })
 }
 
 // meterSamples is a typical periodic MeterValues: the energy register, power, and current

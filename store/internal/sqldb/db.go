@@ -16,6 +16,7 @@ import (
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/charging"
+	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/station"
 )
 
@@ -49,6 +50,7 @@ var (
 	_ station.Store  = (*DB)(nil)
 	_ charging.Store = (*DB)(nil)
 	_ account.Store  = (*DB)(nil)
+	_ firmware.Store = (*DB)(nil)
 )
 
 // New returns a DB over the pools, which it owns from now on: Close closes them. write

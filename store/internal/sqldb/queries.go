@@ -34,6 +34,11 @@ import (
 //	reservation: id, station_id, evse_id, connector_type, id_token, token_type, group_id,
 //	             starts_at, expires_at, status, command_id, transaction_id, requested_by,
 //	             created_at, updated_at
+//	campaign:    id, name, firmware, location, retrieve_at, install_at, retries,
+//	             retry_interval, signing_certificate, signature, concurrency, deadline, status,
+//	             created_by, created_at, updated_at
+//	target:      campaign_id, station_id, request_id, status, detail, command_id, attempts,
+//	             next_attempt_at, updated_at
 type Queries struct {
 	Station     StationQueries
 	Charging    ChargingQueries
@@ -44,6 +49,7 @@ type Queries struct {
 	Report      ReportQueries
 	LocalList   LocalListQueries
 	Reservation ReservationQueries
+	Firmware    FirmwareQueries
 }
 
 // StationQueries are the statements of station.Store.
@@ -316,6 +322,64 @@ type ReservationListQueries struct {
 	NewestFirst string
 	// OldestFirst returns them by id, ascending.
 	OldestFirst string
+}
+
+// FirmwareQueries are the statements of firmware.Store.
+type FirmwareQueries struct {
+	// InsertCampaign (name, firmware, location, retrieve_at, install_at nullable, retries
+	// nullable, retry_interval nullable, signing_certificate, signature, concurrency, deadline,
+	// status, created_by, created_at, updated_at) inserts a campaign and returns its id.
+	InsertCampaign string
+	// Stations (stations) takes a JSON array of station ids and returns the id of each that
+	// exists. Within a write it keeps them from being deleted until the write's transaction
+	// ends, where other committers or processes could delete them meanwhile.
+	Stations string
+	// UsedRequestID (request_ids, campaign_id) takes a JSON array of request ids and returns
+	// the target columns of the target of a campaign other than campaign_id with the lowest of
+	// them, or no row.
+	UsedRequestID string
+	// InsertTargets (campaign_id, targets) takes a JSON array of objects with the keys
+	// station_id, request_id, status, detail, command_id (null: none), attempts,
+	// next_attempt_at and updated_at (times as TextTime) and inserts each as a target of the
+	// campaign; one whose request id (or campaign and station) is taken already is skipped, so
+	// rows affected is how many it inserted.
+	InsertTargets string
+	// Campaign (id) returns the campaign columns.
+	Campaign string
+	// CampaignExists (id) returns one row if the campaign exists.
+	CampaignExists string
+	// SetCampaignStatus (id, from, to, updated_at nullable) sets the status (and updated_at)
+	// of the campaign if its status is from; rows affected is 1 when it changed, else 0.
+	SetCampaignStatus string
+	// The lists of campaigns take (status nullable, before: id <, limit nullable: no limit) and
+	// return the campaign columns by id, descending. Campaigns leads with no filter,
+	// CampaignsOfStatus with the status, which is not NULL.
+	Campaigns         string
+	CampaignsOfStatus string
+	// The lists of targets take (campaign_id, statuses nullable: a JSON array of statuses, any
+	// of which, due_by nullable: next_attempt_at ≤, after: station_id >, limit nullable: no
+	// limit) and return the target columns by station id. Targets leads with no filter,
+	// TargetsOfStatus with the statuses, which are not NULL.
+	Targets         string
+	TargetsOfStatus string
+	// TargetCounts (campaign_id) returns status and the number of the campaign's targets in
+	// it, for each status that has some.
+	TargetCounts string
+	// TargetExists (campaign_id, station_id) returns one row if the target exists.
+	TargetExists string
+	// ChangeTarget (campaign_id, station_id, from, status nullable, detail, command_id
+	// nullable, attempts nullable, next_attempt_at nullable, updated_at nullable) sets detail
+	// and the other given columns of the target if its status is one of from, a JSON array of
+	// statuses; rows affected is 1 when it changed, else 0.
+	ChangeTarget string
+	// TargetOfRequest (station_id, request_id) returns the target columns of the station's
+	// target with that request id.
+	TargetOfRequest string
+	// UpdatingTarget (station_id) returns the target columns of the station's target in
+	// status 'Updating' with the highest campaign id.
+	UpdatingTarget string
+	// DeleteOfStation (station_id) removes a station's targets.
+	DeleteOfStation string
 }
 
 // check reports the fields of q left empty.

@@ -164,7 +164,8 @@ func (db *DB) UpdateStation(ctx context.Context, id ladda.StationID, u station.U
 }
 
 // DeleteStation removes a station with its EVSEs, connectors, settings, local list (assigned
-// tokens and the list last sent) and reservations. Errors: NotFound.
+// tokens and the list last sent), reservations and firmware campaign targets. Errors:
+// NotFound.
 func (db *DB) DeleteStation(ctx context.Context, id ladda.StationID) error {
 	const op = "DeleteStation"
 	err := db.do(ctx, keyOf(string(id)), func(ctx context.Context, r run) error {
@@ -180,15 +181,19 @@ func (db *DB) DeleteStation(ctx context.Context, id ladda.StationID) error {
 		if err != nil {
 			return err
 		}
-		// The local list and the reservations go with the station: an ID that comes back
-		// starts without them.
+		// The local list, the reservations and the firmware targets go with the station: an ID
+		// that comes back starts without them. A campaign being created keeps the stations of
+		// its targets from being deleted until it commits (FirmwareQueries.Stations).
 		if _, err := r.exec(ctx, db.q.LocalList.DeleteTokens, string(id)); err != nil {
 			return err
 		}
 		if _, err := r.exec(ctx, db.q.LocalList.DeleteSent, string(id)); err != nil {
 			return err
 		}
-		_, err = r.exec(ctx, db.q.Reservation.DeleteOfStation, string(id))
+		if _, err := r.exec(ctx, db.q.Reservation.DeleteOfStation, string(id)); err != nil {
+			return err
+		}
+		_, err = r.exec(ctx, db.q.Firmware.DeleteOfStation, string(id))
 		return err
 	})
 	return db.wrap(op, err)
