@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,9 @@ import (
 type Config struct {
 	Listen                string        // address of the one HTTP port (API, OCPP, health)
 	DB                    string        // database: a file path or sqlite:PATH for SQLite, postgres://… for PostgreSQL
+	DataDir               string        // directory of firmware images and stations' uploads
+	PublicURL             string        // Ladda's address as stations reach it, for download and upload links
+	MaxFileSize           int64         // largest firmware image or station upload, in bytes
 	TLSCert               string        // PEM certificate for HTTPS/WSS (security profiles 2 and 3)
 	TLSKey                string        // PEM private key for TLSCert
 	ClientCA              string        // PEM CA bundle that signs station client certificates (profile 3)
@@ -45,6 +49,13 @@ type Field struct {
 var Fields = []Field{
 	{"listen", "LADDA_LISTEN", ":8080", "address of the HTTP port serving the API, OCPP and health checks", func(c *Config, v string) error { c.Listen = v; return nil }},
 	{"db", "LADDA_DB", "ladda.db", "database: a file path or sqlite:PATH (SQLite), or postgres://… (PostgreSQL)", func(c *Config, v string) error { c.DB = v; return nil }},
+	{"data-dir", "LADDA_DATA_DIR", "ladda-data", "directory for firmware images Ladda serves and the logs stations upload", func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"public-url", "LADDA_PUBLIC_URL", "", "Ladda's address as stations reach it (https://csms.example.com), the base of their download and upload links; empty: derived from --listen, fine for stations on this machine only", func(c *Config, v string) error { c.PublicURL = v; return nil }},
+	{"max-file-size", "LADDA_MAX_FILE_SIZE", "134217728", "largest firmware image or station upload, in bytes", func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		c.MaxFileSize = n
+		return err
+	}},
 	{"tls-cert", "LADDA_TLS_CERT", "", "PEM certificate file; enables HTTPS and WSS (OCPP security profile 2)", func(c *Config, v string) error { c.TLSCert = v; return nil }},
 	{"tls-key", "LADDA_TLS_KEY", "", "PEM private key file for --tls-cert", func(c *Config, v string) error { c.TLSKey = v; return nil }},
 	{"client-ca", "LADDA_CLIENT_CA", "", "PEM CA file for station client certificates whose CN is the station id (profile 3)", func(c *Config, v string) error { c.ClientCA = v; return nil }},
@@ -169,6 +180,17 @@ func (c Config) Validate() error {
 	}
 	if c.Secret != "" && len(c.Secret) < 16 {
 		bad("secret", "must be at least 16 characters")
+	}
+	if c.DataDir == "" {
+		bad("data-dir", "must not be empty")
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad("public-url", "must be an http or https URL without a path, such as https://csms.example.com")
+		}
+	}
+	if c.MaxFileSize < 1024 {
+		bad("max-file-size", "must be at least 1024 bytes")
 	}
 	if c.MaxFrameSize < 1024 || c.MaxFrameSize > 16<<20 {
 		bad("max-frame-size", "must be between 1024 and 16777216 bytes")

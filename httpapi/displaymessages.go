@@ -75,15 +75,15 @@ type queryDisplayMessagesInput struct {
 // NotifyDisplayMessages, kept as reports of the station with the requestId of the logged
 // request; or Unknown when none match.
 func (s *server) queryDisplayMessages(ctx context.Context, in *queryDisplayMessagesInput) (*commandOutput, error) {
-	cmd := station.GetDisplayMessages{RequestID: s.nextDisplayRequest()}
+	cmd := station.GetDisplayMessages{RequestID: s.nextRequestID()}
 	if b := in.Body; b != nil {
 		cmd.IDs, cmd.Priority, cmd.State = b.IDs, b.Priority, b.State
 	}
 	return s.execute(ctx, in.ID, cmd)
 }
 
-// nextDisplayRequest returns a requestId for a query: non-negative, and different from the
+// nextRequestID returns a requestId for a query: non-negative, and different from the
 // last 2^31-1 this process used.
-func (s *server) nextDisplayRequest() int {
-	return int(s.displayRequests.Add(1) & math.MaxInt32)
+func (s *server) nextRequestID() int {
+	return int(s.requestIDs.Add(1) & math.MaxInt32)
 }

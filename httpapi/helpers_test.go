@@ -17,6 +17,8 @@ import (
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/charging"
+	"github.com/ladda-csms/ladda/files"
+	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/station"
 	"github.com/ladda-csms/ladda/store/sqlite"
 )
@@ -37,6 +39,8 @@ type env struct {
 	stations *station.Service
 	charging *charging.Service
 	accounts *account.Service
+	files    *files.Store
+	firmware *firmware.Service
 	logs     *syncBuffer // what the API logged
 }
 
@@ -62,6 +66,9 @@ func openEnv(tb testing.TB) *env {
 	e.stations = station.NewService(db, nil, e.clock, nil, station.Config{Pepper: testPepper})
 	e.charging = charging.NewService(db, nil, e.clock, nil, charging.Config{NoShowAfter: noShowAfter})
 	e.accounts = account.NewService(db, e.clock)
+	// The links name the file store and URL that serve makes.
+	e.firmware = firmware.NewService(db, e.stations, func(name string, ttl time.Duration) string { return e.files.FirmwareURL(e.url, name, ttl) },
+		e.clock, nil, firmware.Config{})
 	k, secret, err := e.accounts.CreateAPIKey(ctx, "test", account.Admin)
 	if err != nil {
 		tb.Fatalf("creating an API key: %v", err)
@@ -73,15 +80,28 @@ func openEnv(tb testing.TB) *env {
 // serve starts the API of e on loopback.
 func (e *env) serve(tb testing.TB) {
 	tb.Helper()
-	srv := httptest.NewServer(New(Services{
-		Stations: e.stations,
-		Charging: e.charging,
-		Accounts: e.accounts,
-		Ready:    e.db.Ping,
-		Logger:   slog.New(slog.NewTextHandler(e.logs, nil)),
-	}))
+	fs, err := files.Open(filepath.Join(tb.TempDir(), "data"), []byte("httpapi-test-files-key"), 64<<10, e.clock)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.files = fs
+	mux := http.NewServeMux()
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Start()
 	tb.Cleanup(srv.Close)
 	e.url = srv.URL
+	log := slog.New(slog.NewTextHandler(e.logs, nil))
+	mux.Handle(files.Path, fs.Handler(log))
+	mux.Handle("/", New(Services{
+		Stations:  e.stations,
+		Charging:  e.charging,
+		Accounts:  e.accounts,
+		Files:     fs,
+		Firmware:  e.firmware,
+		PublicURL: srv.URL,
+		Ready:     e.db.Ping,
+		Logger:    log,
+	}))
 }
 
 // response is an HTTP answer, read in full.
@@ -123,14 +143,20 @@ func (e *env) callWith(tb testing.TB, method, path string, body any, authorizati
 	if authorization != "" {
 		req.Header.Set("Authorization", authorization)
 	}
+	return e.do(tb, req)
+}
+
+// do sends req and reads the answer in full.
+func (e *env) do(tb testing.TB, req *http.Request) *response {
+	tb.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		tb.Fatalf("%s %s: %v", method, path, err)
+		tb.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
 	if err != nil {
-		tb.Fatalf("%s %s: reading the body: %v", method, path, err)
+		tb.Fatalf("%s %s: reading the body: %v", req.Method, req.URL.Path, err)
 	}
 	return &response{status: res.StatusCode, header: res.Header, body: data}
 }

@@ -36,6 +36,8 @@ import (
 
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/charging"
+	"github.com/ladda-csms/ladda/files"
+	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/station"
 )
 
@@ -44,6 +46,14 @@ type Services struct {
 	Stations *station.Service
 	Charging *charging.Service
 	Accounts *account.Service
+	// Files keeps firmware images and stations' uploads; nil answers 503 for the firmware and
+	// log endpoints.
+	Files *files.Store
+	// Firmware runs firmware campaigns; nil answers 503 for the campaign endpoints.
+	Firmware *firmware.Service
+	// PublicURL is Ladda's address as stations reach it (https://csms.example.com): the base
+	// of the download and upload links Ladda gives them.
+	PublicURL string
 	// Ready reports whether the process can serve requests (the store's Ping); /readyz calls it.
 	// Nil means always ready.
 	Ready func(ctx context.Context) error
@@ -62,12 +72,15 @@ type server struct {
 	stations *station.Service
 	charging *charging.Service
 	accounts *account.Service
+	files    *files.Store
+	firmware *firmware.Service
+	public   string
 	ready    func(ctx context.Context) error
 	log      *slog.Logger
 	api      huma.API
 	openAPI  []byte // the document, marshalled once all routes are registered
 
-	displayRequests atomic.Int32 // the last requestId of a display-message query
+	requestIDs atomic.Int32 // the last requestId given to a station (display-message queries, firmware, logs)
 }
 
 // New returns the handler of /healthz, /readyz and everything under /api/v1. Any other path gets a
@@ -77,12 +90,12 @@ func New(s Services) http.Handler {
 	if s.Stations == nil || s.Charging == nil || s.Accounts == nil {
 		panic("httpapi.New: Stations, Charging and Accounts are required")
 	}
-	srv := &server{stations: s.Stations, charging: s.Charging, accounts: s.Accounts, ready: s.Ready, log: s.Logger}
+	srv := &server{stations: s.Stations, charging: s.Charging, accounts: s.Accounts, files: s.Files, firmware: s.Firmware, public: s.PublicURL, ready: s.Ready, log: s.Logger}
 	if srv.log == nil {
 		srv.log = slog.New(slog.DiscardHandler)
 	}
 	// A random start keeps the requestIds of queries apart across restarts of the process.
-	srv.displayRequests.Store(rand.Int32N(1 << 30))
+	srv.requestIDs.Store(rand.Int32N(1 << 30))
 	mux := http.NewServeMux()
 	srv.api = huma.NewAPI(apiConfig(), humago.NewAdapter(mux, ""))
 	table := srv.routes()

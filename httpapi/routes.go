@@ -22,6 +22,7 @@ type route struct {
 	Status  int          // status of success; 0 means 200
 	Also    []int        // other statuses of success, with the same body as Status
 	Errors  []int        // error statuses the operation itself may answer, besides 401/403/422/500
+	MaxBody int64        // largest request body; 0 means MaxBodyBytes
 
 	handler register
 	raw     http.Handler
@@ -40,6 +41,10 @@ func (s *server) routes() []route {
 		admin                         = account.Admin
 		v1                            = Prefix
 	)
+	maxFirmwareBody := int64(MaxBodyBytes)
+	if s.files != nil {
+		maxFirmwareBody = s.files.MaxSize()
+	}
 	return []route{
 		{Method: GET, Path: "/healthz", ID: "get-health", Summary: "Liveness: the process is up", Role: public, handler: handle(s.health)},
 		{Method: GET, Path: "/readyz", ID: "get-ready", Summary: "Readiness: the store answers", Role: public, Errors: []int{503}, handler: handle(s.readiness)},
@@ -68,8 +73,23 @@ func (s *server) routes() []route {
 		{Method: PUT, Path: v1 + "/stations/{id}/local-list", ID: "set-local-list", Summary: "Assign the ID tokens of a station's local authorisation list", Role: admin, Errors: []int{404}, handler: handle(s.putLocalList)},
 		{Method: POST, Path: v1 + "/stations/{id}/local-list/send", ID: "send-local-list", Summary: "Send a station its local authorisation list, or what changed in it", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.sendLocalList)},
 		{Method: POST, Path: v1 + "/stations/{id}/local-list/version", ID: "get-local-list-version", Summary: "Ask a station which version of its local list it has", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.localListVersion)},
+		{Method: POST, Path: v1 + "/stations/{id}/firmware", ID: "update-firmware", Summary: "Ask a station to update its firmware", Role: admin, Errors: []int{404, 409, 503, 504}, handler: handle(s.updateFirmware)},
+		{Method: GET, Path: v1 + "/stations/{id}/firmware", ID: "get-firmware-status", Summary: "A station's firmware version and the progress of its last update", Role: admin, Errors: []int{404}, handler: handle(s.firmwareStatus)},
+		{Method: POST, Path: v1 + "/stations/{id}/logs", ID: "request-log", Summary: "Ask a station to upload its diagnostics or security log", Role: admin, Errors: []int{404, 409, 503, 504}, handler: handle(s.requestLog)},
+		{Method: GET, Path: v1 + "/stations/{id}/logs", ID: "list-logs", Summary: "List the files a station uploaded, newest first", Role: admin, Errors: []int{404, 503}, handler: handle(s.listLogs)},
+		{Method: GET, Path: v1 + "/stations/{id}/logs/{name}", ID: "get-log", Summary: "Download a file a station uploaded", Role: admin, Errors: []int{404, 503}, handler: handle(s.getLog)},
 		{Method: GET, Path: v1 + "/stations/{id}/commands", ID: "list-commands", Summary: "List the commands sent to a station, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listCommands)},
 		{Method: GET, Path: v1 + "/stations/{id}/reports", ID: "list-reports", Summary: "List what a station reported about itself, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listReports)},
+
+		{Method: PUT, Path: v1 + "/firmware/{name}", ID: "put-firmware", Summary: "Upload a firmware image for stations to download from Ladda", Role: admin, MaxBody: maxFirmwareBody, Errors: []int{400, 413, 503}, handler: handle(s.putFirmware)},
+		{Method: GET, Path: v1 + "/firmware", ID: "list-firmware", Summary: "List the firmware images Ladda serves", Role: admin, Errors: []int{503}, handler: handle(s.listFirmware)},
+		{Method: DELETE, Path: v1 + "/firmware/{name}", ID: "delete-firmware", Summary: "Delete a firmware image", Role: admin, Status: 204, Errors: []int{404, 503}, handler: handle(s.deleteFirmware)},
+
+		{Method: POST, Path: v1 + "/firmware-campaigns", ID: "create-firmware-campaign", Summary: "Roll a firmware image out to many stations", Role: admin, Status: 201, Errors: []int{404, 503}, handler: handle(s.createCampaign)},
+		{Method: GET, Path: v1 + "/firmware-campaigns", ID: "list-firmware-campaigns", Summary: "List firmware campaigns, newest first", Role: admin, Errors: []int{503}, handler: handle(s.listCampaigns)},
+		{Method: GET, Path: v1 + "/firmware-campaigns/{id}", ID: "get-firmware-campaign", Summary: "Get a firmware campaign and its progress", Role: admin, Errors: []int{404, 503}, handler: handle(s.getCampaign)},
+		{Method: GET, Path: v1 + "/firmware-campaigns/{id}/stations", ID: "list-firmware-campaign-stations", Summary: "List the stations of a firmware campaign and where each stands", Role: admin, Errors: []int{404, 503}, handler: handle(s.listCampaignStations)},
+		{Method: POST, Path: v1 + "/firmware-campaigns/{id}/cancel", ID: "cancel-firmware-campaign", Summary: "Stop sending a campaign's update to more stations", Role: admin, Errors: []int{404, 409, 503}, handler: handle(s.cancelCampaign)},
 
 		{Method: POST, Path: v1 + "/id-tokens", ID: "create-id-token", Summary: "Add an ID token", Role: admin, Status: 201, Errors: []int{400, 409}, handler: handle(s.createIDToken)},
 		{Method: GET, Path: v1 + "/id-tokens", ID: "list-id-tokens", Summary: "List ID tokens", Role: admin, handler: handle(s.listIDTokens)},
@@ -120,6 +140,9 @@ func (s *server) operation(r route) huma.Operation {
 		DefaultStatus: r.Status,
 		MaxBodyBytes:  MaxBodyBytes,
 		Errors:        append([]int(nil), r.Errors...),
+	}
+	if r.MaxBody > 0 {
+		op.MaxBodyBytes = r.MaxBody
 	}
 	if r.Role != public {
 		op.Security = []map[string][]string{{bearerScheme: {}}}

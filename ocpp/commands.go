@@ -22,6 +22,7 @@ type answer struct {
 	Status     string                       `json:"status"`
 	StatusInfo *struct{ ReasonCode string } `json:"statusInfo"`
 	Data       json.RawMessage              `json:"data"`
+	Filename   string                       `json:"filename"`
 }
 
 // Execute sends cmd to a station in its OCPP version and returns the answer.
@@ -39,6 +40,14 @@ func (c *Commander) Execute(ctx context.Context, id ladda.StationID, cmd station
 		return c.changeSettings(ctx, id, version, x)
 	case station.GetLocalListVersion:
 		return c.getLocalListVersion(ctx, id, version)
+	case station.UpdateFirmware:
+		if version == V16 && x.Signature == "" {
+			return c.updateFirmware16(ctx, id, x)
+		}
+	case station.GetLog:
+		if version == V16 && x.Kind == station.LogDiagnostics {
+			return c.getDiagnostics16(ctx, id, x)
+		}
 	}
 	action, request, err := message(version, cmd)
 	if err != nil {
@@ -48,7 +57,7 @@ func (c *Commander) Execute(ctx context.Context, id ladda.StationID, cmd station
 	if err := c.Send(ctx, id, action, request, &a); err != nil {
 		return station.Answer{}, err
 	}
-	out := station.Answer{Status: a.Status}
+	out := station.Answer{Status: a.Status, FileName: a.Filename}
 	if a.StatusInfo != nil {
 		out.Reason = a.StatusInfo.ReasonCode
 	}
@@ -198,6 +207,10 @@ func message(version string, cmd station.Command) (string, any, error) {
 		return sendLocalList(isV16, c)
 	case station.ReserveNow:
 		return reserveNow(isV16, c)
+	case station.UpdateFirmware:
+		return updateFirmware(isV16, c)
+	case station.GetLog:
+		return getLog(isV16, c)
 	case station.CancelReservation:
 		if c.ReservationID <= 0 || c.ReservationID > 1<<31-1 {
 			return "", nil, commandError("reservationId must be a positive 32-bit integer")

@@ -24,7 +24,18 @@ func (r *Router) report(ctx context.Context, c call, kind, status string, at tim
 }
 
 func firmwareStatus16(ctx context.Context, r *Router, c call, req *v16.FirmwareStatusNotificationRequest) (any, error) {
-	return &v16.FirmwareStatusNotificationResponse{}, r.report(ctx, c, "", string(req.Status), time.Time{})
+	return &v16.FirmwareStatusNotificationResponse{}, r.firmwareStatus(ctx, c, nil, string(req.Status))
+}
+
+// firmwareStatus keeps a firmware status as a report and tells the campaign it belongs to.
+func (r *Router) firmwareStatus(ctx context.Context, c call, requestID *int, status string) error {
+	if err := r.report(ctx, c, "", status, time.Time{}); err != nil {
+		return err
+	}
+	if r.firmware == nil {
+		return nil
+	}
+	return r.firmware.StatusReported(ctx, c.station, requestID, status)
 }
 
 func diagnosticsStatus16(ctx context.Context, r *Router, c call, req *v16.DiagnosticsStatusNotificationRequest) (any, error) {
@@ -32,7 +43,7 @@ func diagnosticsStatus16(ctx context.Context, r *Router, c call, req *v16.Diagno
 }
 
 func signedFirmwareStatus16(ctx context.Context, r *Router, c call, req *v16.SignedFirmwareStatusNotificationRequest) (any, error) {
-	return &v16.SignedFirmwareStatusNotificationResponse{}, r.report(ctx, c, "", string(req.Status), time.Time{})
+	return &v16.SignedFirmwareStatusNotificationResponse{}, r.firmwareStatus(ctx, c, req.RequestID, string(req.Status))
 }
 
 func logStatus16(ctx context.Context, r *Router, c call, req *v16.LogStatusNotificationRequest) (any, error) {
@@ -45,7 +56,7 @@ func securityEvent16(ctx context.Context, r *Router, c call, req *v16.SecurityEv
 }
 
 func firmwareStatus201(ctx context.Context, r *Router, c call, req *v201.FirmwareStatusNotificationRequest) (any, error) {
-	return &v201.FirmwareStatusNotificationResponse{}, r.report(ctx, c, "", string(req.Status), time.Time{})
+	return &v201.FirmwareStatusNotificationResponse{}, r.firmwareStatus(ctx, c, req.RequestID, string(req.Status))
 }
 
 func logStatus201(ctx context.Context, r *Router, c call, req *v201.LogStatusNotificationRequest) (any, error) {

@@ -43,6 +43,15 @@ type RouterConfig struct {
 	Validator *schema.Validator
 	Logger    *slog.Logger
 	Clock     ladda.Clock
+	// Firmware learns of stations' firmware status notifications (campaign progress); nil:
+	// they are only kept as reports.
+	Firmware FirmwareProgress
+}
+
+// FirmwareProgress is told of every firmware status a station reports, after it is stored as
+// a report and before it is answered: firmware.Service.
+type FirmwareProgress interface {
+	StatusReported(ctx context.Context, id ladda.StationID, requestID *int, status string) error
 }
 
 // Router answers the CALLs of connected stations and authenticates them before they connect.
@@ -50,6 +59,7 @@ type RouterConfig struct {
 type Router struct {
 	stations  *station.Service
 	charging  *charging.Service
+	firmware  FirmwareProgress
 	validator *schema.Validator
 	log       *slog.Logger
 	clock     ladda.Clock
@@ -68,7 +78,7 @@ var (
 
 // NewRouter returns a Router over the domain services.
 func NewRouter(cfg RouterConfig) *Router {
-	r := &Router{stations: cfg.Stations, charging: cfg.Charging, validator: cfg.Validator, log: cfg.Logger, clock: cfg.Clock}
+	r := &Router{stations: cfg.Stations, charging: cfg.Charging, firmware: cfg.Firmware, validator: cfg.Validator, log: cfg.Logger, clock: cfg.Clock}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}

@@ -84,7 +84,8 @@ type Answer struct {
 	Unknown  []string        `json:"unknown,omitempty"`  // GetSettings (1.6): keys the station does not know
 	Results  []SettingResult `json:"results,omitempty"`  // ChangeSettings: the answer per setting
 
-	ListVersion *int `json:"listVersion,omitempty"` // GetLocalListVersion: the station's list version
+	ListVersion *int   `json:"listVersion,omitempty"` // GetLocalListVersion: the station's list version
+	FileName    string `json:"fileName,omitempty"`    // GetLog: the file the station will upload
 }
 
 // ErrOffline is the cause inside the Conflict error a Commander returns for a station that is
@@ -258,3 +259,45 @@ func (CancelReservation) Action() string { return "CancelReservation" }
 // RequestedBySystem is the RequestedBy of commands Ladda sends by itself (scheduled bookings,
 // no-show releases, …).
 const RequestedBySystem = "system"
+
+// UpdateFirmware asks a station to download firmware from Location at RetrieveAt and install
+// it (at InstallAt, if set). With a Signature (and the SigningCertificate that made it) it is
+// the secure update: 1.6 SignedUpdateFirmware (security extension), 2.0.1 UpdateFirmware with
+// the signature; without one, 1.6 stations get the plain UpdateFirmware, which has no answer
+// status (Ladda logs Accepted) and no requestId in its notifications. Progress arrives as
+// (Signed)FirmwareStatusNotification reports.
+type UpdateFirmware struct {
+	RequestID          int        `json:"requestId"`
+	Location           string     `json:"location"`
+	RetrieveAt         time.Time  `json:"retrieveAt"`
+	InstallAt          *time.Time `json:"installAt,omitempty"`
+	Retries            *int       `json:"retries,omitempty"`
+	RetryInterval      *int       `json:"retryInterval,omitempty"` // seconds
+	SigningCertificate string     `json:"signingCertificate,omitempty"`
+	Signature          string     `json:"signature,omitempty"`
+}
+
+// Log kinds of GetLog.
+const (
+	LogDiagnostics = "Diagnostics"
+	LogSecurity    = "Security"
+)
+
+// GetLog asks a station to upload a log to Location: its diagnostics (1.6 GetDiagnostics, or
+// GetLog DiagnosticsLog in 2.0.1) or its security log (GetLog SecurityLog, 1.6 security
+// extension and 2.0.1), optionally only the entries From–To. The answer carries the name of
+// the file it will upload; progress arrives as DiagnosticsStatusNotification or
+// LogStatusNotification reports.
+type GetLog struct {
+	Kind          string     `json:"kind"` // LogDiagnostics or LogSecurity
+	RequestID     int        `json:"requestId"`
+	Location      string     `json:"location"`
+	From          *time.Time `json:"from,omitempty"`
+	To            *time.Time `json:"to,omitempty"`
+	Retries       *int       `json:"retries,omitempty"`
+	RetryInterval *int       `json:"retryInterval,omitempty"` // seconds
+}
+
+// Action implementations of the firmware and log commands.
+func (UpdateFirmware) Action() string { return "UpdateFirmware" }
+func (GetLog) Action() string         { return "GetLog" }

@@ -53,7 +53,7 @@ func startServer(t *testing.T, args ...string) *server {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--listen", "127.0.0.1:0", "--db", s.DB, "--log-level", "debug"}, args...), noEnv, pw, s.stderr)
+		done <- run(ctx, append([]string{"serve", "--listen", "127.0.0.1:0", "--db", s.DB, "--data-dir", filepath.Join(filepath.Dir(s.DB), "data"), "--log-level", "debug"}, args...), noEnv, pw, s.stderr)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -21,6 +23,8 @@ import (
 	"github.com/ladda-csms/ladda/bus"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/config"
+	"github.com/ladda-csms/ladda/files"
+	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/gateway"
 	"github.com/ladda-csms/ladda/httpapi"
 	"github.com/ladda-csms/ladda/metrics"
@@ -72,7 +76,31 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("loading OCPP schemas: %w", err)
 	}
-	router := ocpp.NewRouter(ocpp.RouterConfig{Stations: stations, Charging: chargingSvc, Validator: validator, Logger: log})
+	tlsConfig, err := serverTLS(cfg)
+	if err != nil {
+		return err
+	}
+	fileStore, err := files.Open(cfg.DataDir, filesKey(pepper), cfg.MaxFileSize, nil)
+	if err != nil {
+		return fmt.Errorf("opening the data directory: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	scheme := "http"
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+		scheme = "https"
+	}
+	defer ln.Close() // closed by the server once it serves; this covers failures before then
+	public := publicURL(cfg.PublicURL, scheme, ln.Addr())
+
+	links := func(name string, ttl time.Duration) string { return fileStore.FirmwareURL(public, name, ttl) }
+	campaigns := firmware.NewService(db, stations, links, nil, log, firmware.Config{})
+
+	router := ocpp.NewRouter(ocpp.RouterConfig{Stations: stations, Charging: chargingSvc, Firmware: campaigns, Validator: validator, Logger: log})
 	gw, err := gateway.New(gateway.Config{
 		Authenticator: router,
 		Dispatcher:    router,
@@ -89,28 +117,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	mux := http.NewServeMux()
 	mux.Handle("/ocpp/", gw)
+	mux.Handle(files.Path, fileStore.Handler(log))
 	mux.Handle("/metrics", metrics.Handler(gatewayMetrics(gw, events)...))
 	mux.Handle("/", httpapi.New(httpapi.Services{
-		Stations: stations,
-		Charging: chargingSvc,
-		Accounts: accounts,
-		Ready:    db.Ping,
-		Logger:   log,
+		Stations:  stations,
+		Charging:  chargingSvc,
+		Accounts:  accounts,
+		Files:     fileStore,
+		Firmware:  campaigns,
+		PublicURL: public,
+		Ready:     db.Ping,
+		Logger:    log,
 	}))
 
-	tlsConfig, err := serverTLS(cfg)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
-	}
-	scheme := "http"
-	if tlsConfig != nil {
-		ln = tls.NewListener(ln, tlsConfig)
-		scheme = "https"
-	}
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -131,6 +150,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var wg sync.WaitGroup
 	wg.Go(func() { stations.Run(background) })
 	wg.Go(func() { chargingSvc.Run(background) })
+	wg.Go(func() { campaigns.Run(background) })
 	wg.Go(func() { flushEvery(background, 10*time.Second, accounts.Flush, log) })
 
 	served := make(chan error, 1)
@@ -264,4 +284,28 @@ func serveDebug(addr string, log *slog.Logger) (*http.Server, error) {
 	}()
 	log.Info("profiling endpoints", "listen", ln.Addr().String())
 	return srv, nil
+}
+
+// filesKey derives the key that signs stations' download and upload links from the station
+// password key, so that links stay valid across restarts and processes sharing a database.
+func filesKey(pepper []byte) []byte {
+	m := hmac.New(sha256.New, pepper)
+	m.Write([]byte("ladda files v1"))
+	return m.Sum(nil)
+}
+
+// publicURL is the base of the links given to stations: the configured one, else the address
+// Ladda listens on (localhost for an unspecified host).
+func publicURL(configured, scheme string, addr net.Addr) string {
+	if configured != "" {
+		return strings.TrimRight(configured, "/")
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return scheme + "://localhost"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/config"
+	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/station"
 	"github.com/ladda-csms/ladda/store/postgres"
 	"github.com/ladda-csms/ladda/store/sqlite"
@@ -19,6 +20,7 @@ type store interface {
 	station.Store
 	charging.Store
 	account.Store
+	firmware.Store
 	Ping(ctx context.Context) error
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
 	Close() error
