@@ -465,7 +465,11 @@ func TestManyConnections(t *testing.T) {
 	if got := ts.Count(); got != n {
 		t.Errorf("Count = %d, want %d", got, n)
 	}
+	// A frame is counted once written, which may be just after the client has read it.
 	st := ts.Stats()
+	for deadline := time.Now().Add(waitLimit); st.FramesOut < n && time.Now().Before(deadline); st = ts.Stats() {
+		time.Sleep(time.Millisecond)
+	}
 	if st.Connections != n || st.Accepted != n || st.FramesIn != n || st.FramesOut != n {
 		t.Errorf("Stats = %+v", st)
 	}
