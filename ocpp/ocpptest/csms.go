@@ -205,6 +205,26 @@ func (s *Station) handle16(action string, payload json.RawMessage, refuse bool) 
 				retries: orZero(req.Retries), retryInterval: seconds(req.RetryInterval)}, refuse)
 			return &v16.GetLogResponse{Status: v16.LogStatus(status), Filename: name}
 		})
+	case "ExtendedTriggerMessage":
+		return decode(payload, func(req *v16.ExtendedTriggerMessageRequest) any {
+			return &v16.ExtendedTriggerMessageResponse{Status: s.extendedTrigger16(req, refuse)}
+		})
+	case "CertificateSigned":
+		return decode(payload, func(req *v16.CertificateSignedRequest) any {
+			return &v16.CertificateSignedResponse{Status: v16.CertificateSignedStatus(s.certificateSigned(req.CertificateChain, ChargingStationCertificate, refuse))}
+		})
+	case "InstallCertificate":
+		return decode(payload, func(req *v16.InstallCertificateRequest) any {
+			return &v16.InstallCertificateResponse{Status: v16.InstallCertificateStatus(s.installCertificate(string(req.CertificateType), req.Certificate, refuse))}
+		})
+	case "GetInstalledCertificateIds":
+		return decode(payload, func(req *v16.GetInstalledCertificateIDsRequest) any { return s.getInstalled16(req, refuse) })
+	case "DeleteCertificate":
+		return decode(payload, func(req *v16.DeleteCertificateRequest) any {
+			h := req.CertificateHashData
+			status := s.deleteCertificate(string(h.HashAlgorithm), h.IssuerNameHash, h.IssuerKeyHash, h.SerialNumber, refuse)
+			return &v16.DeleteCertificateResponse{Status: v16.DeleteCertificateStatus(status)}
+		})
 	case "UnlockConnector":
 		return decode(payload, func(req *v16.UnlockConnectorRequest) any {
 			switch {
@@ -356,6 +376,22 @@ func (s *Station) handle201(action string, payload json.RawMessage, refuse bool)
 				location: req.Log.RemoteLocation, oldest: req.Log.OldestTimestamp, latest: req.Log.LatestTimestamp,
 				retries: orZero(req.Retries), retryInterval: seconds(req.RetryInterval)}, refuse)
 			return &v201.GetLogResponse{Status: v201.LogStatus(status), Filename: name}
+		})
+	case "CertificateSigned":
+		return decode(payload, func(req *v201.CertificateSignedRequest) any {
+			return &v201.CertificateSignedResponse{Status: v201.CertificateSignedStatus(s.certificateSigned(req.CertificateChain, string(req.CertificateType), refuse))}
+		})
+	case "InstallCertificate":
+		return decode(payload, func(req *v201.InstallCertificateRequest) any {
+			return &v201.InstallCertificateResponse{Status: v201.InstallCertificateStatus(s.installCertificate(string(req.CertificateType), req.Certificate, refuse))}
+		})
+	case "GetInstalledCertificateIds":
+		return decode(payload, func(req *v201.GetInstalledCertificateIDsRequest) any { return s.getInstalled201(req, refuse) })
+	case "DeleteCertificate":
+		return decode(payload, func(req *v201.DeleteCertificateRequest) any {
+			h := req.CertificateHashData
+			status := s.deleteCertificate(string(h.HashAlgorithm), h.IssuerNameHash, h.IssuerKeyHash, h.SerialNumber, refuse)
+			return &v201.DeleteCertificateResponse{Status: v201.DeleteCertificateStatus(status)}
 		})
 	case "UnlockConnector":
 		return decode(payload, func(req *v201.UnlockConnectorRequest) any {
@@ -672,6 +708,12 @@ func (s *Station) trigger201(req *v201.TriggerMessageRequest, refuse bool) v201.
 			status, id := s.logNow("GetLog")
 			return s.call(ctx, "LogStatusNotification", &v201.LogStatusNotificationRequest{Status: v201.UploadLogStatus(status), RequestID: id}, nil)
 		}
+	case v201.MessageTriggerSignChargingStationCertificate:
+		s.requestAfterAnswer(ChargingStationCertificate)
+		return v201.TriggerMessageStatusAccepted
+	case v201.MessageTriggerSignV2GCertificate:
+		s.requestAfterAnswer(V2GCertificate)
+		return v201.TriggerMessageStatusAccepted
 	default:
 		return v201.TriggerMessageStatusNotImplemented
 	}

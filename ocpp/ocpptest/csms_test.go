@@ -176,9 +176,9 @@ func TestTriggerUnsupportedMessage(t *testing.T) {
 	t.Parallel()
 	ts, st := upStation(t, "CP-TRIG-NI", ocpptest.V201, nil)
 	var res v201.TriggerMessageResponse
-	mustCall(t, ts, st.ID(), "TriggerMessage", &v201.TriggerMessageRequest{RequestedMessage: v201.MessageTriggerSignV2GCertificate}, &res)
+	mustCall(t, ts, st.ID(), "TriggerMessage", &v201.TriggerMessageRequest{RequestedMessage: v201.MessageTriggerPublishFirmwareStatusNotification}, &res)
 	if res.Status != v201.TriggerMessageStatusNotImplemented {
-		t.Errorf("TriggerMessage SignV2GCertificate = %s, want NotImplemented", res.Status)
+		t.Errorf("TriggerMessage PublishFirmwareStatusNotification = %s, want NotImplemented", res.Status)
 	}
 	mustCall(t, ts, st.ID(), "TriggerMessage", &v201.TriggerMessageRequest{RequestedMessage: v201.MessageTriggerTransactionEvent}, &res)
 	if res.Status != v201.TriggerMessageStatusRejected {

@@ -16,13 +16,16 @@
 //
 // The station answers the CSMS's own CALLs: Reset, ChangeAvailability, UnlockConnector,
 // ClearCache, GetConfiguration and ChangeConfiguration (1.6), GetVariables, SetVariables and
-// GetBaseReport with a NotifyReport (2.0.1), TriggerMessage, RemoteStartTransaction /
+// GetBaseReport with a NotifyReport (2.0.1), TriggerMessage and ExtendedTriggerMessage (1.6
+// security extension), RemoteStartTransaction /
 // RemoteStopTransaction (1.6) and RequestStartTransaction / RequestStopTransaction (2.0.1),
 // SetDisplayMessage, GetDisplayMessages with a NotifyDisplayMessages and ClearDisplayMessage
 // (2.0.1), SendLocalList (Full and Differential, keeping the list and its version) and
 // GetLocalListVersion, ReserveNow and CancelReservation, UpdateFirmware (1.6 and 2.0.1) and
 // SignedUpdateFirmware (1.6 security extension), GetDiagnostics (1.6) and GetLog (1.6 security
-// extension and 2.0.1), DataTransfer; every other action is answered NotImplemented.
+// extension and 2.0.1), CertificateSigned, InstallCertificate, GetInstalledCertificateIds and
+// DeleteCertificate (1.6 security extension and 2.0.1), DataTransfer; every other action is
+// answered NotImplemented.
 // Config.Hook lets a test refuse, delay or fail any of them.
 //
 // Reservations (Reservation, Station.Reservations) are kept as a station keeps them: ReserveNow
@@ -56,6 +59,20 @@
 // (GetDiagnostics) or LogStatusNotification and the requestId (GetLog). A newer request cancels
 // the running upload (GetLog answers AcceptedCanceled, and 2.0.1 reports the old one so).
 // TriggerMessage of these notifications reports the update or upload running, else Idle.
+//
+// Certificates are handled as a station handles them (1.6 security extension, 2.0.1 A02/A03
+// and M03-M05). Station.RequestCertificate, and a TriggerMessage SignChargingStationCertificate
+// or SignV2GCertificate (1.6: ExtendedTriggerMessage SignChargePointCertificate) after its
+// answer, generates an ECDSA P-256 key and sends SignCertificate with a PEM PKCS #10 CSR of
+// CommonName the station id and Organization Config.Organization (the setting CpoName, 2.0.1
+// SecurityCtrlr OrganizationName). CertificateSigned is Accepted when the chain's leaf holds
+// the key of the pending CSR of its kind and the station id as its CommonName, which makes it
+// the station's certificate (Station.StationCertificate); else Rejected. InstallCertificate
+// keeps a root certificate that parses (Station.InstalledRoots), GetInstalledCertificateIds
+// answers their SHA256 certificateHashData (see CertificateHash) and DeleteCertificate removes
+// the one that matches, NotFound otherwise. For Plug & Charge (2.0.1) a test sends
+// GetCertificateStatus, Get15118EVCertificate and an Authorize of an eMAID with its contract
+// certificate chain (Station.AuthorizeContract).
 //
 // Every payload it sends or reads is a typed struct of ocpp/v16 or ocpp/v201. It never
 // imports the WebSocket library itself: only gateway does.

@@ -2,11 +2,13 @@ package ocpptest_test
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,8 +16,11 @@ import (
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/gateway"
 	"github.com/ladda-csms/ladda/ocpp"
+	"github.com/ladda-csms/ladda/ocpp/ocppj"
 	"github.com/ladda-csms/ladda/ocpp/ocpptest"
 	"github.com/ladda-csms/ladda/ocpp/schema"
+	"github.com/ladda-csms/ladda/ocpp/v16"
+	"github.com/ladda-csms/ladda/ocpp/v201"
 	"github.com/ladda-csms/ladda/station"
 	"github.com/ladda-csms/ladda/store/sqlite"
 )
@@ -156,4 +161,48 @@ func testContext(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// answerFunc answers one CALL of a station in the test CSMS's stead, with a typed response of
+// ocpp/v16 or ocpp/v201.
+type answerFunc func(ctx context.Context, p gateway.Peer, payload json.RawMessage) any
+
+// answering gives a test CSMS its own answers to some actions, in front of the router, which
+// answers the others: for what the router does not serve, or serves only with a PKI the test
+// server lacks (SignCertificate, GetCertificateStatus, …). Like the router, it checks each
+// request against its action's schema first and answers a violation with a CALLERROR, so a
+// station's malformed message fails its call.
+type answering struct {
+	gateway.Dispatcher
+	answers map[string]answerFunc
+}
+
+// testSchemas are the OCPP schemas, compiled once for all tests.
+var testSchemas = sync.OnceValues(schema.New)
+
+// HandleCall answers the actions of a.answers and passes the others on.
+func (a *answering) HandleCall(ctx context.Context, p gateway.Peer, action string, payload json.RawMessage) (json.RawMessage, *ocppj.Error) {
+	f, ok := a.answers[action]
+	if !ok {
+		return a.Dispatcher.HandleCall(ctx, p, action, payload)
+	}
+	validator, err := testSchemas()
+	if err != nil {
+		return nil, ocppj.Errorf(ocppj.FaultInternal, "schemas: %v", err)
+	}
+	version := v201.Version
+	if p.Subprotocol == v16.Subprotocol {
+		version = v16.Version
+	}
+	if err := validator.Validate(version, action, false, payload); err != nil {
+		return nil, ocppj.Errorf(ocppj.FaultFormat, "%s: %v", action, err)
+	}
+	out, err := json.Marshal(f(ctx, p, payload))
+	if err != nil {
+		return nil, ocppj.Errorf(ocppj.FaultInternal, "encoding the answer: %v", err)
+	}
+	if err := validator.Validate(version, action, true, out); err != nil {
+		return nil, ocppj.Errorf(ocppj.FaultInternal, "the test's answer to %s: %v", action, err)
+	}
+	return out, nil
 }

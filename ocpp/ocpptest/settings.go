@@ -25,8 +25,9 @@ const (
 )
 
 // newSettings returns the station's configuration. The values the station acts upon are
-// HeartbeatInterval (its heartbeats), MeterValueSampleInterval (Session.Charge) and
-// AuthorizeRemoteTxRequests (whether a remote start is authorised first).
+// HeartbeatInterval (its heartbeats), MeterValueSampleInterval (Session.Charge),
+// AuthorizeRemoteTxRequests (whether a remote start is authorised first) and CpoName (the
+// organization of its certificate signing requests).
 func newSettings(cfg Config) []*setting {
 	return []*setting{
 		{key: "HeartbeatInterval", component: "OCPPCommCtrlr", variable: "HeartbeatInterval", value: "0", kind: integer},
@@ -35,6 +36,7 @@ func newSettings(cfg Config) []*setting {
 		{key: "AuthorizeRemoteTxRequests", component: "AuthCtrlr", variable: "AuthorizeRemoteStart", value: "false", kind: boolean},
 		{key: "NumberOfConnectors", value: strconv.Itoa(cfg.Connectors), readonly: true, kind: integer},
 		{component: "SecurityCtrlr", variable: "Identity", value: cfg.ID, readonly: true},
+		{key: "CpoName", component: "SecurityCtrlr", variable: "OrganizationName", value: cfg.Organization},
 	}
 }
 

@@ -2,6 +2,7 @@ package ocpptest
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -110,6 +111,11 @@ type Config struct {
 	DisableHeartbeat bool
 	// Hook, when set, sees every CALL from the CSMS first and may refuse, delay or fail it.
 	Hook Hook
+	// Organization is the organization name (Organization, O) of the station's certificate
+	// signing requests (RequestCertificate): the initial value of its setting CpoName (1.6)
+	// or SecurityCtrlr OrganizationName (2.0.1), which the CSMS may change. Default
+	// DefaultOrganization.
+	Organization string
 }
 
 // ConnectorStatus is a connector's status in version-neutral words. StatusNotification turns
@@ -163,6 +169,10 @@ type Station struct {
 	firmwareJob  *job                     // the firmware update running, or the last; guarded by mu
 	logJob       *job                     // the log upload running, or the last; guarded by mu
 	uploads      []*Upload                // every log upload asked for, in order; guarded by mu
+
+	pendingKeys  map[string]*ecdsa.PrivateKey // the keys of the CSRs sent, by certificate kind; guarded by mu
+	stationCerts map[string]stationCert       // the station's own certificates, by kind; guarded by mu
+	roots        []InstalledRoot              // the root certificates installed; guarded by mu
 
 	reportMu sync.Mutex // one report of the reserved statuses at a time (reportReserved)
 }
@@ -230,6 +240,9 @@ func New(cfg Config) (*Station, error) {
 	}
 	if cfg.ConnectorType == "" {
 		cfg.ConnectorType = DefaultConnectorType
+	}
+	if cfg.Organization == "" {
+		cfg.Organization = DefaultOrganization
 	}
 	u := strings.TrimRight(cfg.URL, "/") + "/" + url.PathEscape(cfg.ID)
 	s := &Station{
