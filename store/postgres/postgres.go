@@ -30,6 +30,7 @@ import (
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/firmware"
+	"github.com/ladda-csms/ladda/pki"
 	"github.com/ladda-csms/ladda/station"
 	"github.com/ladda-csms/ladda/store/internal/sqldb"
 )
@@ -57,8 +58,8 @@ type Options struct {
 }
 
 // DB is a Ladda store in a PostgreSQL database. It implements station.Store, charging.Store,
-// account.Store and firmware.Store, and is safe for concurrent use. Its methods come from the embedded
-// engine-neutral implementation; Close waits for queued writes, then closes the pools.
+// account.Store, firmware.Store and pki.Store, and is safe for concurrent use. Its methods come
+// from the embedded engine-neutral implementation; Close waits for queued writes, then closes the pools.
 type DB struct {
 	*sqldb.DB
 }
@@ -70,6 +71,7 @@ var (
 	_ charging.Reservations = (*DB)(nil)
 	_ account.Store         = (*DB)(nil)
 	_ firmware.Store        = (*DB)(nil)
+	_ pki.Store             = (*DB)(nil)
 )
 
 var queries = sqldb.Queries{
@@ -83,6 +85,7 @@ var queries = sqldb.Queries{
 	LocalList:   localListQueries,
 	Reservation: reservationQueries,
 	Firmware:    firmwareQueries,
+	PKI:         pkiQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "postgres", Time: sqldb.EncodeNativeTime}

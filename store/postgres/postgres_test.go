@@ -17,6 +17,7 @@ import (
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/firmware"
+	"github.com/ladda-csms/ladda/pki"
 	"github.com/ladda-csms/ladda/store/postgres"
 	"github.com/ladda-csms/ladda/store/storetest"
 )
@@ -283,6 +284,41 @@ func TestCampaignAndDeleteStationAcrossProcesses(t *testing.T) {
 		req := round*2 + 1
 		if tg, err := b.UpdatingTarget(t.Context(), gone, &req); !ladda.IsKind(err, ladda.NotFound) {
 			t.Errorf("round %d: the deleted station has target %+v, %v", round, tg, err)
+		}
+	}
+}
+
+// A certificate request recorded by one process while another deletes its station: it is
+// either refused as not found or recorded before the delete and removed with the station;
+// it never outlives the station.
+func TestCertificateAndDeleteStationAcrossProcesses(t *testing.T) {
+	schema := newSchema(t)
+	a, b := openSchema(t, schema), openSchema(t, schema)
+	for round := range 20 {
+		gone := ladda.StationID(fmt.Sprint("GONE-", round))
+		storetest.MustCreateStation(t, a, gone)
+		c := &pki.Certificate{StationID: gone, Kind: "ChargingStationCertificate", CSR: "CSR", Status: pki.CertRequested}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		var recordErr, deleteErr error
+		wg.Go(func() {
+			<-start
+			recordErr = a.RecordCertificate(t.Context(), c)
+		})
+		wg.Go(func() {
+			<-start
+			deleteErr = b.DeleteStation(t.Context(), gone)
+		})
+		close(start)
+		wg.Wait()
+		if deleteErr != nil {
+			t.Fatalf("round %d: DeleteStation: %v", round, deleteErr)
+		}
+		if recordErr != nil && !ladda.IsKind(recordErr, ladda.NotFound) {
+			t.Errorf("round %d: RecordCertificate: %v, want stored or not found", round, recordErr)
+		}
+		if list, err := b.Certificates(t.Context(), pki.CertFilter{StationID: gone}); err != nil || len(list) != 0 {
+			t.Errorf("round %d: the deleted station has %d requests, %v", round, len(list), err)
 		}
 	}
 }

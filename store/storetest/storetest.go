@@ -1,7 +1,7 @@
 // Package storetest is the conformance suite of Ladda's stores: the rules that the doc comments
-// of station.Store, charging.Store, account.Store and firmware.Store state, written as tests
-// that every engine runs unchanged (store/sqlite and store/postgres call Run and Bench from
-// their _test files).
+// of station.Store, charging.Store, account.Store, firmware.Store and pki.Store state, written
+// as tests that every engine runs unchanged (store/sqlite and store/postgres call Run and Bench
+// from their _test files).
 // Import it only from tests.
 package storetest
 
@@ -16,6 +16,7 @@ import (
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/firmware"
+	"github.com/ladda-csms/ladda/pki"
 	"github.com/ladda-csms/ladda/station"
 )
 
@@ -26,6 +27,7 @@ type Store interface {
 	charging.Reservations
 	account.Store
 	firmware.Store
+	pki.Store
 	Ping(ctx context.Context) error
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
 	Close() error
@@ -46,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("LocalList", func(t *testing.T) { testLocalLists(t, open) })
 	t.Run("Reservation", func(t *testing.T) { testReservations(t, open) })
 	t.Run("FirmwareCampaign", func(t *testing.T) { testFirmwareCampaigns(t, open) })
+	t.Run("PKI", func(t *testing.T) { testPKI(t, open) })
 	t.Run("APIKey", func(t *testing.T) { testAPIKeys(t, open) })
 	t.Run("Secret", func(t *testing.T) { testSecrets(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })

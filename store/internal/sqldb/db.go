@@ -17,6 +17,7 @@ import (
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/firmware"
+	"github.com/ladda-csms/ladda/pki"
 	"github.com/ladda-csms/ladda/station"
 )
 
@@ -51,6 +52,7 @@ var (
 	_ charging.Store = (*DB)(nil)
 	_ account.Store  = (*DB)(nil)
 	_ firmware.Store = (*DB)(nil)
+	_ pki.Store      = (*DB)(nil)
 )
 
 // New returns a DB over the pools, which it owns from now on: Close closes them. write

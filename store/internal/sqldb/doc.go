@@ -1,7 +1,7 @@
 // Package sqldb is the engine-neutral core of Ladda's SQL stores: the group committer that
 // makes many small durable writes share one database transaction, and the implementation of
-// station.Store (with its command log, settings and reports), charging.Store, account.Store
-// and firmware.Store over database/sql.
+// station.Store (with its command log, settings and reports), charging.Store, account.Store,
+// firmware.Store and pki.Store over database/sql.
 //
 // It imports no database driver. Each engine (store/sqlite, store/postgres) opens its own
 // connection pools, runs its migrations and hands over its SQL as a Queries value: every

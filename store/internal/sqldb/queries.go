@@ -39,6 +39,9 @@ import (
 //	             created_by, created_at, updated_at
 //	target:      campaign_id, station_id, request_id, status, detail, command_id, attempts,
 //	             next_attempt_at, updated_at
+//	certificate: id, station_id, kind, csr, status, detail, serial_number, subject, not_before,
+//	             not_after, pem, command_id, requested_at, updated_at
+//	root:        name, kind, pem, subject, not_after, created_at
 type Queries struct {
 	Station     StationQueries
 	Charging    ChargingQueries
@@ -50,6 +53,7 @@ type Queries struct {
 	LocalList   LocalListQueries
 	Reservation ReservationQueries
 	Firmware    FirmwareQueries
+	PKI         PKIQueries
 }
 
 // StationQueries are the statements of station.Store.
@@ -380,6 +384,46 @@ type FirmwareQueries struct {
 	UpdatingTarget string
 	// DeleteOfStation (station_id) removes a station's targets.
 	DeleteOfStation string
+}
+
+// PKIQueries are the statements of pki.Store.
+type PKIQueries struct {
+	// Station (station_id) returns one row if the station exists. Within a write it keeps the
+	// station from being deleted until the write's transaction ends, where other committers or
+	// processes could delete it meanwhile.
+	Station string
+	// InsertCertificate (station_id, kind, csr, status, detail, serial_number, subject,
+	// not_before nullable, not_after nullable, pem, command_id nullable, requested_at,
+	// updated_at) inserts a certificate request and returns its id.
+	InsertCertificate string
+	// Certificate (id) returns the certificate columns.
+	Certificate string
+	// CertificateExists (id) returns one row if the certificate request exists.
+	CertificateExists string
+	// ChangeCertificate (id, from, status nullable, detail nullable, serial_number nullable,
+	// subject nullable, not_before nullable, not_after nullable, pem nullable, command_id
+	// nullable, updated_at nullable) sets the given columns of the request if its status is
+	// one of from, a JSON array of statuses; rows affected is 1 when it changed, else 0.
+	ChangeCertificate string
+	// The lists of certificate requests take (station_id nullable, statuses nullable: a JSON
+	// array of statuses, any of which, before: id <, limit nullable: no limit) and return the
+	// certificate columns by id, descending. Certificates leads with no filter,
+	// CertificatesOfStation with the station, CertificatesOfStatus with the statuses, which
+	// are not NULL.
+	Certificates          string
+	CertificatesOfStation string
+	CertificatesOfStatus  string
+	// DeleteOfStation (station_id) removes a station's certificate requests.
+	DeleteOfStation string
+	// PutRoot (name, kind, pem, subject, not_after, created_at) inserts a root, or overwrites
+	// the other columns of the root with that name.
+	PutRoot string
+	// The lists of roots take (kind nullable) and return the root columns by name, text in
+	// byte order. Roots leads with no filter, RootsOfKind with the kind, which is not NULL.
+	Roots       string
+	RootsOfKind string
+	// DeleteRoot (name) removes a root; rows affected is 0 if it does not exist.
+	DeleteRoot string
 }
 
 // check reports the fields of q left empty.

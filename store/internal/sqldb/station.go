@@ -164,8 +164,8 @@ func (db *DB) UpdateStation(ctx context.Context, id ladda.StationID, u station.U
 }
 
 // DeleteStation removes a station with its EVSEs, connectors, settings, local list (assigned
-// tokens and the list last sent), reservations and firmware campaign targets. Errors:
-// NotFound.
+// tokens and the list last sent), reservations, firmware campaign targets and certificate
+// requests. Errors: NotFound.
 func (db *DB) DeleteStation(ctx context.Context, id ladda.StationID) error {
 	const op = "DeleteStation"
 	err := db.do(ctx, keyOf(string(id)), func(ctx context.Context, r run) error {
@@ -181,9 +181,11 @@ func (db *DB) DeleteStation(ctx context.Context, id ladda.StationID) error {
 		if err != nil {
 			return err
 		}
-		// The local list, the reservations and the firmware targets go with the station: an ID
-		// that comes back starts without them. A campaign being created keeps the stations of
-		// its targets from being deleted until it commits (FirmwareQueries.Stations).
+		// The local list, the reservations, the firmware targets and the certificate requests
+		// go with the station: an ID that comes back starts without them. A campaign being
+		// created keeps the stations of its targets from being deleted until it commits
+		// (FirmwareQueries.Stations), as a certificate request being recorded keeps its
+		// station (PKIQueries.Station).
 		if _, err := r.exec(ctx, db.q.LocalList.DeleteTokens, string(id)); err != nil {
 			return err
 		}
@@ -193,7 +195,10 @@ func (db *DB) DeleteStation(ctx context.Context, id ladda.StationID) error {
 		if _, err := r.exec(ctx, db.q.Reservation.DeleteOfStation, string(id)); err != nil {
 			return err
 		}
-		_, err = r.exec(ctx, db.q.Firmware.DeleteOfStation, string(id))
+		if _, err := r.exec(ctx, db.q.Firmware.DeleteOfStation, string(id)); err != nil {
+			return err
+		}
+		_, err = r.exec(ctx, db.q.PKI.DeleteOfStation, string(id))
 		return err
 	})
 	return db.wrap(op, err)
