@@ -21,6 +21,8 @@ type Config struct {
 	DataDir               string        // directory of firmware images and stations' uploads
 	PublicURL             string        // Ladda's address as stations reach it, for download and upload links
 	MaxFileSize           int64         // largest firmware image or station upload, in bytes
+	CACert                string        // PEM certificate of the CA that signs stations' certificates
+	CAKey                 string        // PEM private key of CACert
 	TLSCert               string        // PEM certificate for HTTPS/WSS (security profiles 2 and 3)
 	TLSKey                string        // PEM private key for TLSCert
 	ClientCA              string        // PEM CA bundle that signs station client certificates (profile 3)
@@ -56,6 +58,8 @@ var Fields = []Field{
 		c.MaxFileSize = n
 		return err
 	}},
+	{"ca-cert", "LADDA_CA_CERT", "", "PEM certificate of the CA that signs the certificates stations ask for (SignCertificate); empty: Ladda's own CA, made once in DATA-DIR/pki", func(c *Config, v string) error { c.CACert = v; return nil }},
+	{"ca-key", "LADDA_CA_KEY", "", "PEM private key for --ca-cert", func(c *Config, v string) error { c.CAKey = v; return nil }},
 	{"tls-cert", "LADDA_TLS_CERT", "", "PEM certificate file; enables HTTPS and WSS (OCPP security profile 2)", func(c *Config, v string) error { c.TLSCert = v; return nil }},
 	{"tls-key", "LADDA_TLS_KEY", "", "PEM private key file for --tls-cert", func(c *Config, v string) error { c.TLSKey = v; return nil }},
 	{"client-ca", "LADDA_CLIENT_CA", "", "PEM CA file for station client certificates whose CN is the station id (profile 3)", func(c *Config, v string) error { c.ClientCA = v; return nil }},
@@ -180,6 +184,9 @@ func (c Config) Validate() error {
 	}
 	if c.Secret != "" && len(c.Secret) < 16 {
 		bad("secret", "must be at least 16 characters")
+	}
+	if (c.CACert == "") != (c.CAKey == "") {
+		bad("ca-cert", "needs --ca-key, and the other way round")
 	}
 	if c.DataDir == "" {
 		bad("data-dir", "must not be empty")

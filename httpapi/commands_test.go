@@ -39,7 +39,7 @@ func newCommandEnv(tb testing.TB, callTimeout time.Duration) *commandEnv {
 	if err != nil {
 		tb.Fatalf("loading the schemas: %v", err)
 	}
-	router := ocpp.NewRouter(ocpp.RouterConfig{Stations: e.stations, Charging: e.charging, Firmware: e.firmware, Validator: v})
+	router := ocpp.NewRouter(ocpp.RouterConfig{Stations: e.stations, Charging: e.charging, Firmware: e.firmware, PKI: e.pki, Validator: v})
 	gw, err := gateway.New(gateway.Config{Authenticator: router, Dispatcher: router, CallTimeout: callTimeout,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/files"
 	"github.com/ladda-csms/ladda/firmware"
+	"github.com/ladda-csms/ladda/pki"
 	"github.com/ladda-csms/ladda/station"
 	"github.com/ladda-csms/ladda/store/sqlite"
 )
@@ -41,6 +42,7 @@ type env struct {
 	accounts *account.Service
 	files    *files.Store
 	firmware *firmware.Service
+	pki      *pki.Service
 	logs     *syncBuffer // what the API logged
 }
 
@@ -69,6 +71,13 @@ func openEnv(tb testing.TB) *env {
 	// The links name the file store and URL that serve makes.
 	e.firmware = firmware.NewService(db, e.stations, func(name string, ttl time.Duration) string { return e.files.FirmwareURL(e.url, name, ttl) },
 		e.clock, nil, firmware.Config{})
+	ca, err := pki.OpenCA(filepath.Join(tb.TempDir(), "pki"), 0, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// The contract provider stands in for a V2G PKI (Hubject's), which cannot be reached here.
+	e.pki = pki.NewService(db, ca, e.stations, pki.Options{CACertificate: ca.Certificate(), OCSP: pki.HTTPOCSP{AllowPrivate: true},
+		Contracts: echoProvider{}})
 	k, secret, err := e.accounts.CreateAPIKey(ctx, "test", account.Admin)
 	if err != nil {
 		tb.Fatalf("creating an API key: %v", err)
@@ -98,6 +107,7 @@ func (e *env) serve(tb testing.TB) {
 		Accounts:  e.accounts,
 		Files:     fs,
 		Firmware:  e.firmware,
+		PKI:       e.pki,
 		PublicURL: srv.URL,
 		Ready:     e.db.Ping,
 		Logger:    log,

@@ -38,6 +38,7 @@ import (
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/files"
 	"github.com/ladda-csms/ladda/firmware"
+	"github.com/ladda-csms/ladda/pki"
 	"github.com/ladda-csms/ladda/station"
 )
 
@@ -51,6 +52,9 @@ type Services struct {
 	Files *files.Store
 	// Firmware runs firmware campaigns; nil answers 503 for the campaign endpoints.
 	Firmware *firmware.Service
+	// PKI signs stations' certificates and keeps trusted roots; nil answers 503 for its
+	// endpoints.
+	PKI *pki.Service
 	// PublicURL is Ladda's address as stations reach it (https://csms.example.com): the base
 	// of the download and upload links Ladda gives them.
 	PublicURL string
@@ -74,6 +78,7 @@ type server struct {
 	accounts *account.Service
 	files    *files.Store
 	firmware *firmware.Service
+	pki      *pki.Service
 	public   string
 	ready    func(ctx context.Context) error
 	log      *slog.Logger
@@ -90,7 +95,7 @@ func New(s Services) http.Handler {
 	if s.Stations == nil || s.Charging == nil || s.Accounts == nil {
 		panic("httpapi.New: Stations, Charging and Accounts are required")
 	}
-	srv := &server{stations: s.Stations, charging: s.Charging, accounts: s.Accounts, files: s.Files, firmware: s.Firmware, public: s.PublicURL, ready: s.Ready, log: s.Logger}
+	srv := &server{stations: s.Stations, charging: s.Charging, accounts: s.Accounts, files: s.Files, firmware: s.Firmware, pki: s.PKI, public: s.PublicURL, ready: s.Ready, log: s.Logger}
 	if srv.log == nil {
 		srv.log = slog.New(slog.DiscardHandler)
 	}

@@ -78,6 +78,10 @@ func (s *server) routes() []route {
 		{Method: POST, Path: v1 + "/stations/{id}/logs", ID: "request-log", Summary: "Ask a station to upload its diagnostics or security log", Role: admin, Errors: []int{404, 409, 503, 504}, handler: handle(s.requestLog)},
 		{Method: GET, Path: v1 + "/stations/{id}/logs", ID: "list-logs", Summary: "List the files a station uploaded, newest first", Role: admin, Errors: []int{404, 503}, handler: handle(s.listLogs)},
 		{Method: GET, Path: v1 + "/stations/{id}/logs/{name}", ID: "get-log", Summary: "Download a file a station uploaded", Role: admin, Errors: []int{404, 503}, handler: handle(s.getLog)},
+		{Method: POST, Path: v1 + "/stations/{id}/certificates/renew", ID: "renew-station-certificate", Summary: "Ask a station for a new certificate signing request", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.renewCertificate)},
+		{Method: POST, Path: v1 + "/stations/{id}/certificates/install", ID: "install-certificate", Summary: "Install a root certificate on a station", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.installCertificate)},
+		{Method: POST, Path: v1 + "/stations/{id}/certificates/query", ID: "query-certificates", Summary: "Ask a station which root certificates it has", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.queryCertificates)},
+		{Method: POST, Path: v1 + "/stations/{id}/certificates/delete", ID: "delete-certificate", Summary: "Remove a certificate from a station", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.deleteCertificate)},
 		{Method: GET, Path: v1 + "/stations/{id}/commands", ID: "list-commands", Summary: "List the commands sent to a station, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listCommands)},
 		{Method: GET, Path: v1 + "/stations/{id}/reports", ID: "list-reports", Summary: "List what a station reported about itself, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listReports)},
 
@@ -90,6 +94,12 @@ func (s *server) routes() []route {
 		{Method: GET, Path: v1 + "/firmware-campaigns/{id}", ID: "get-firmware-campaign", Summary: "Get a firmware campaign and its progress", Role: admin, Errors: []int{404, 503}, handler: handle(s.getCampaign)},
 		{Method: GET, Path: v1 + "/firmware-campaigns/{id}/stations", ID: "list-firmware-campaign-stations", Summary: "List the stations of a firmware campaign and where each stands", Role: admin, Errors: []int{404, 503}, handler: handle(s.listCampaignStations)},
 		{Method: POST, Path: v1 + "/firmware-campaigns/{id}/cancel", ID: "cancel-firmware-campaign", Summary: "Stop sending a campaign's update to more stations", Role: admin, Errors: []int{404, 409, 503}, handler: handle(s.cancelCampaign)},
+
+		{Method: GET, Path: v1 + "/pki/ca", ID: "get-ca", Summary: "The CA certificate that signs stations' certificates", Role: admin, Errors: []int{404, 503}, handler: handle(s.getCA)},
+		{Method: GET, Path: v1 + "/certificates", ID: "list-certificates", Summary: "List the certificates stations asked Ladda to sign, newest first", Role: admin, Errors: []int{503}, handler: handle(s.listCertificates)},
+		{Method: PUT, Path: v1 + "/pki/roots/{name}", ID: "put-trusted-root", Summary: "Trust a root certificate (V2G, mobility operator, …)", Role: admin, Errors: []int{503}, handler: handle(s.putRoot)},
+		{Method: GET, Path: v1 + "/pki/roots", ID: "list-trusted-roots", Summary: "List the root certificates Ladda trusts", Role: admin, Errors: []int{503}, handler: handle(s.listRoots)},
+		{Method: DELETE, Path: v1 + "/pki/roots/{name}", ID: "delete-trusted-root", Summary: "Stop trusting a root certificate", Role: admin, Status: 204, Errors: []int{404, 503}, handler: handle(s.deleteRoot)},
 
 		{Method: POST, Path: v1 + "/id-tokens", ID: "create-id-token", Summary: "Add an ID token", Role: admin, Status: 201, Errors: []int{400, 409}, handler: handle(s.createIDToken)},
 		{Method: GET, Path: v1 + "/id-tokens", ID: "list-id-tokens", Summary: "List ID tokens", Role: admin, handler: handle(s.listIDTokens)},

@@ -83,6 +83,7 @@ func TestSettingsRefresh16(t *testing.T) {
 		"MeterValueSampleInterval":  {"15", false},
 		"AuthorizeRemoteTxRequests": {"false", false},
 		"NumberOfConnectors":        {"2", true},
+		"CpoName":                   {"Ladda Sim", false},
 	}
 	check := func(where string, list []Setting, updated bool) {
 		t.Helper()

@@ -48,6 +48,8 @@ func (c *Commander) Execute(ctx context.Context, id ladda.StationID, cmd station
 		if version == V16 && x.Kind == station.LogDiagnostics {
 			return c.getDiagnostics16(ctx, id, x)
 		}
+	case station.GetInstalledCertificateIDs:
+		return c.installedCertificates(ctx, id, version, x)
 	}
 	action, request, err := message(version, cmd)
 	if err != nil {
@@ -211,6 +213,8 @@ func message(version string, cmd station.Command) (string, any, error) {
 		return updateFirmware(isV16, c)
 	case station.GetLog:
 		return getLog(isV16, c)
+	case station.CertificateSigned, station.InstallCertificate, station.DeleteCertificate:
+		return certificateCommand(isV16, cmd)
 	case station.CancelReservation:
 		if c.ReservationID <= 0 || c.ReservationID > 1<<31-1 {
 			return "", nil, commandError("reservationId must be a positive 32-bit integer")

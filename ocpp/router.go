@@ -19,6 +19,7 @@ import (
 	"github.com/ladda-csms/ladda/gateway"
 	"github.com/ladda-csms/ladda/ocpp/ocppj"
 	"github.com/ladda-csms/ladda/ocpp/schema"
+	"github.com/ladda-csms/ladda/pki"
 	"github.com/ladda-csms/ladda/station"
 )
 
@@ -46,6 +47,17 @@ type RouterConfig struct {
 	// Firmware learns of stations' firmware status notifications (campaign progress); nil:
 	// they are only kept as reports.
 	Firmware FirmwareProgress
+	// PKI signs stations' certificates and checks Plug & Charge certificates; nil: stations'
+	// certificate requests are refused and contract certificates count as unavailable.
+	PKI PKI
+}
+
+// PKI is what the router needs of pki.Service.
+type PKI interface {
+	Requested(ctx context.Context, id ladda.StationID, kind, csrPEM string) (accepted bool, reason string, err error)
+	CertificateStatus(ctx context.Context, id ladda.StationID, r pki.OCSPRequest) (result string, ok bool)
+	EVCertificate(ctx context.Context, id ladda.StationID, schemaVersion, action, exiRequest string) (exiResponse string, ok bool)
+	CheckContract(ctx context.Context, id ladda.StationID, emaid, chainPEM string, hashes []pki.OCSPRequest) (string, error)
 }
 
 // FirmwareProgress is told of every firmware status a station reports, after it is stored as
@@ -60,6 +72,7 @@ type Router struct {
 	stations  *station.Service
 	charging  *charging.Service
 	firmware  FirmwareProgress
+	pki       PKI
 	validator *schema.Validator
 	log       *slog.Logger
 	clock     ladda.Clock
@@ -78,7 +91,7 @@ var (
 
 // NewRouter returns a Router over the domain services.
 func NewRouter(cfg RouterConfig) *Router {
-	r := &Router{stations: cfg.Stations, charging: cfg.Charging, firmware: cfg.Firmware, validator: cfg.Validator, log: cfg.Logger, clock: cfg.Clock}
+	r := &Router{stations: cfg.Stations, charging: cfg.Charging, firmware: cfg.Firmware, pki: cfg.PKI, validator: cfg.Validator, log: cfg.Logger, clock: cfg.Clock}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}

@@ -22,6 +22,7 @@ func routes16() map[string]handler {
 		"SignedFirmwareStatusNotification": on(signedFirmwareStatus16),
 		"LogStatusNotification":            on(logStatus16),
 		"SecurityEventNotification":        beforeAccept(on(securityEvent16)),
+		"SignCertificate":                  on(signCertificate16),
 	}
 }
 
@@ -42,6 +43,9 @@ func routes201() map[string]handler {
 		"DataTransfer":               on(dataTransfer201),
 		"NotifyDisplayMessages":      on(notifyDisplayMessages201),
 		"ReservationStatusUpdate":    on(reservationStatus201),
+		"SignCertificate":            on(signCertificate201),
+		"GetCertificateStatus":       on(getCertificateStatus201),
+		"Get15118EVCertificate":      on(get15118EVCertificate201),
 	}
 }
 

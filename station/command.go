@@ -86,6 +86,8 @@ type Answer struct {
 
 	ListVersion *int   `json:"listVersion,omitempty"` // GetLocalListVersion: the station's list version
 	FileName    string `json:"fileName,omitempty"`    // GetLog: the file the station will upload
+
+	Certificates []CertificateHash `json:"certificates,omitempty"` // GetInstalledCertificateIDs
 }
 
 // ErrOffline is the cause inside the Conflict error a Commander returns for a station that is
@@ -301,3 +303,46 @@ type GetLog struct {
 // Action implementations of the firmware and log commands.
 func (UpdateFirmware) Action() string { return "UpdateFirmware" }
 func (GetLog) Action() string         { return "GetLog" }
+
+// CertificateSigned gives a station the certificate chain (PEM, leaf first) Ladda signed for
+// it: Kind ChargingStationCertificate (1.6: its charge point certificate) or V2GCertificate
+// (2.0.1 only). The station answers Accepted or Rejected.
+type CertificateSigned struct {
+	Kind  string `json:"kind"`
+	Chain string `json:"certificateChain"`
+}
+
+// CertificateHash identifies an installed certificate (OCPP CertificateHashDataType).
+type CertificateHash struct {
+	Type           string `json:"type,omitempty"` // in answers: the kind of root it is
+	HashAlgorithm  string `json:"hashAlgorithm"`  // SHA256, SHA384, SHA512
+	IssuerNameHash string `json:"issuerNameHash"`
+	IssuerKeyHash  string `json:"issuerKeyHash"`
+	SerialNumber   string `json:"serialNumber"`
+}
+
+// InstallCertificate installs a root certificate (PEM) on a station: Type V2GRootCertificate,
+// MORootCertificate (2.0.1), CSMSRootCertificate (1.6: CentralSystemRootCertificate) or
+// ManufacturerRootCertificate. The station answers Accepted, Rejected or Failed.
+type InstallCertificate struct {
+	Type        string `json:"type"`
+	Certificate string `json:"certificate"`
+}
+
+// GetInstalledCertificateIDs asks a station which root certificates it has, of Types (none:
+// all; 1.6 stations: exactly one). The answer's Certificates list them.
+type GetInstalledCertificateIDs struct {
+	Types []string `json:"types,omitempty"`
+}
+
+// DeleteCertificate removes an installed certificate; the station answers Accepted, Failed or
+// NotFound.
+type DeleteCertificate struct {
+	Certificate CertificateHash `json:"certificate"`
+}
+
+// Action implementations of the certificate commands.
+func (CertificateSigned) Action() string          { return "CertificateSigned" }
+func (InstallCertificate) Action() string         { return "InstallCertificate" }
+func (GetInstalledCertificateIDs) Action() string { return "GetInstalledCertificateIds" }
+func (DeleteCertificate) Action() string          { return "DeleteCertificate" }

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -30,6 +31,7 @@ import (
 	"github.com/ladda-csms/ladda/metrics"
 	"github.com/ladda-csms/ladda/ocpp"
 	"github.com/ladda-csms/ladda/ocpp/schema"
+	"github.com/ladda-csms/ladda/pki"
 	"github.com/ladda-csms/ladda/station"
 )
 
@@ -99,8 +101,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	links := func(name string, ttl time.Duration) string { return fileStore.FirmwareURL(public, name, ttl) }
 	campaigns := firmware.NewService(db, stations, links, nil, log, firmware.Config{})
+	ca, err := openCA(cfg)
+	if err != nil {
+		return err
+	}
+	certificates := pki.NewService(db, ca, stations, pki.Options{CACertificate: ca.Certificate(), OCSP: pki.HTTPOCSP{}, Logger: log})
 
-	router := ocpp.NewRouter(ocpp.RouterConfig{Stations: stations, Charging: chargingSvc, Firmware: campaigns, Validator: validator, Logger: log})
+	router := ocpp.NewRouter(ocpp.RouterConfig{Stations: stations, Charging: chargingSvc, Firmware: campaigns, PKI: certificates, Validator: validator, Logger: log})
 	gw, err := gateway.New(gateway.Config{
 		Authenticator: router,
 		Dispatcher:    router,
@@ -125,6 +132,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Accounts:  accounts,
 		Files:     fileStore,
 		Firmware:  campaigns,
+		PKI:       certificates,
 		PublicURL: public,
 		Ready:     db.Ping,
 		Logger:    log,
@@ -151,6 +159,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	wg.Go(func() { stations.Run(background) })
 	wg.Go(func() { chargingSvc.Run(background) })
 	wg.Go(func() { campaigns.Run(background) })
+	wg.Go(func() { certificates.Run(background) })
 	wg.Go(func() { flushEvery(background, 10*time.Second, accounts.Flush, log) })
 
 	served := make(chan error, 1)
@@ -308,4 +317,12 @@ func publicURL(configured, scheme string, addr net.Addr) string {
 		host = "localhost"
 	}
 	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// openCA loads the CA given by --ca-cert/--ca-key, or Ladda's own in DATA-DIR/pki.
+func openCA(cfg config.Config) (*pki.CA, error) {
+	if cfg.CACert != "" {
+		return pki.LoadCA(cfg.CACert, cfg.CAKey, 0, nil)
+	}
+	return pki.OpenCA(filepath.Join(cfg.DataDir, "pki"), 0, nil)
 }

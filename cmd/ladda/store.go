@@ -10,6 +10,7 @@ import (
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/config"
 	"github.com/ladda-csms/ladda/firmware"
+	"github.com/ladda-csms/ladda/pki"
 	"github.com/ladda-csms/ladda/station"
 	"github.com/ladda-csms/ladda/store/postgres"
 	"github.com/ladda-csms/ladda/store/sqlite"
@@ -21,6 +22,7 @@ type store interface {
 	charging.Store
 	account.Store
 	firmware.Store
+	pki.Store
 	Ping(ctx context.Context) error
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
 	Close() error

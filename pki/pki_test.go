@@ -1,0 +1,220 @@
+package pki
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/hex"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+
+	"github.com/ladda-csms/ladda"
+)
+
+// csr makes a PEM signing request for cn with key.
+func csr(t *testing.T, cn string, key crypto.Signer) string {
+	t.Helper()
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn, Organization: []string{"Acme"}}}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+}
+
+func ecKey(t *testing.T) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestCA(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ca, err := OpenCA(dir, time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := OpenCA(dir, time.Hour, nil)
+	if err != nil || again.Certificate() != ca.Certificate() {
+		t.Fatalf("reopening the CA: %v; same certificate: %v", err, again.Certificate() == ca.Certificate())
+	}
+	roots := x509.NewCertPool()
+	root, _ := ParseChain(ca.Certificate())
+	roots.AddCert(root[0])
+
+	key := ecKey(t)
+	chainPEM, err := ca.Sign(context.Background(), "CS-1", KindStation, csr(t, "CS-1", key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := ParseChain(chainPEM)
+	if err != nil || len(chain) != 2 {
+		t.Fatalf("chain: %d certificates, %v", len(chain), err)
+	}
+	leaf := chain[0]
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Errorf("the station certificate does not verify as a client certificate: %v", err)
+	}
+	if leaf.Subject.CommonName != "CS-1" || leaf.Subject.Organization[0] != "Acme" || !leaf.PublicKey.(*ecdsa.PublicKey).Equal(&key.PublicKey) ||
+		leaf.NotAfter.Sub(leaf.NotBefore) > time.Hour+6*time.Minute {
+		t.Errorf("leaf %v %v, valid %v", leaf.Subject, leaf.PublicKey, leaf.NotAfter.Sub(leaf.NotBefore))
+	}
+	v2g, err := ca.Sign(context.Background(), "CS-1", KindV2G, csr(t, "CS-1", key))
+	if c, _ := ParseChain(v2g); err != nil || c[0].ExtKeyUsage[0] != x509.ExtKeyUsageServerAuth {
+		t.Errorf("V2G certificate: %v", err)
+	}
+
+	weak, _ := rsa.GenerateKey(rand.Reader, 1024)
+	for name, req := range map[string]string{
+		"another station": csr(t, "CS-2", key),
+		"weak key":        csr(t, "CS-1", weak),
+		"not PEM":         "hello",
+		"tampered":        strings.Replace(csr(t, "CS-1", key), "A", "B", 3),
+	} {
+		if _, err := ca.Sign(context.Background(), "CS-1", KindStation, req); !ladda.IsKind(err, ladda.Invalid) {
+			t.Errorf("%s: %v, want Invalid", name, err)
+		}
+	}
+	if _, err := ca.Sign(context.Background(), "CS-1", "Other", csr(t, "CS-1", key)); !ladda.IsKind(err, ladda.Invalid) {
+		t.Errorf("unknown kind: %v", err)
+	}
+}
+
+// testPKI is a mobility operator's root and a contract certificate it issued.
+type testPKI struct {
+	root    *x509.Certificate
+	rootKey *ecdsa.PrivateKey
+}
+
+func newTestPKI(t *testing.T) testPKI {
+	t.Helper()
+	key := ecKey(t)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "MO root"}, NotBefore: time.Now().Add(-time.Hour),
+		NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := x509.ParseCertificate(der)
+	return testPKI{root: root, rootKey: key}
+}
+
+func (p testPKI) contract(t *testing.T, emaid string, serial int64, notAfter time.Time) string {
+	t.Helper()
+	key := ecKey(t)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: emaid}, NotBefore: time.Now().Add(-time.Hour), NotAfter: notAfter}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.root, &key.PublicKey, p.rootKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+func TestVerifyContract(t *testing.T) {
+	t.Parallel()
+	mo, other := newTestPKI(t), newTestPKI(t)
+	now := time.Now()
+	roots := []*x509.Certificate{mo.root}
+	for _, tc := range []struct {
+		name, chain, emaid, want string
+	}{
+		{"valid", mo.contract(t, "DE8EOC123456789", 2, now.Add(time.Hour)), "DE-8EO-C12345678-9", ContractAccepted},
+		{"expired", mo.contract(t, "DE8EOC123456789", 3, now.Add(-time.Minute)), "DE8EOC123456789", ContractExpired},
+		{"another operator", other.contract(t, "DE8EOC123456789", 4, now.Add(time.Hour)), "DE8EOC123456789", ContractChainError},
+		{"another eMAID", mo.contract(t, "DE8EOC999999999", 5, now.Add(time.Hour)), "DE8EOC123456789", ContractChainError},
+		{"none", "", "DE8EOC123456789", ContractNoCertificate},
+		{"garbage", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "X", ContractChainError},
+	} {
+		if got := VerifyContract(tc.chain, tc.emaid, roots, now); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// ocspResponder answers OCSP requests for certificates issued by p, revoking serial 666.
+func ocspResponder(t *testing.T, p testPKI) *httptest.Server {
+	t.Helper()
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req, err := ocsp.ParseRequest(body)
+		if err != nil || r.Header.Get("Content-Type") != "application/ocsp-request" {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		status := ocsp.Good
+		if req.SerialNumber.Int64() == 666 {
+			status = ocsp.Revoked
+		}
+		der, err := ocsp.CreateResponse(p.root, p.root, ocsp.Response{Status: status, SerialNumber: req.SerialNumber,
+			ThisUpdate: time.Now(), NextUpdate: time.Now().Add(time.Hour), RevokedAt: time.Now()}, p.rootKey)
+		if err != nil {
+			t.Error(err)
+		}
+		w.Write(der)
+	}))
+}
+
+// hashOf is the OCSP request data of serial issued by root.
+func hashOf(root *x509.Certificate, serial int64, responder string) OCSPRequest {
+	name := sha256.Sum256(root.RawSubject)
+	var spki struct {
+		Algorithm pkix.AlgorithmIdentifier
+		PublicKey asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(root.RawSubjectPublicKeyInfo, &spki); err != nil {
+		panic(err)
+	}
+	key := sha256.Sum256(spki.PublicKey.Bytes)
+	return OCSPRequest{HashAlgorithm: "SHA256", IssuerNameHash: hex.EncodeToString(name[:]), IssuerKeyHash: hex.EncodeToString(key[:]),
+		SerialNumber: big.NewInt(serial).Text(16), ResponderURL: responder}
+}
+
+func TestHTTPOCSP(t *testing.T) {
+	t.Parallel()
+	p := newTestPKI(t)
+	srv := ocspResponder(t, p)
+	defer srv.Close()
+	ctx := context.Background()
+	o := HTTPOCSP{AllowPrivate: true}
+	der, err := o.Check(ctx, hashOf(p.root, 7, srv.URL))
+	if err != nil || revoked(der) {
+		t.Fatalf("good certificate: %v, revoked %v", err, revoked(der))
+	}
+	res, err := ocsp.ParseResponseForCert(der, nil, p.root)
+	if err != nil || res.Status != ocsp.Good || res.SerialNumber.Int64() != 7 {
+		t.Errorf("response %+v, %v", res, err)
+	}
+	if der, err := o.Check(ctx, hashOf(p.root, 666, srv.URL)); err != nil || !revoked(der) {
+		t.Errorf("revoked certificate: %v, revoked %v", err, revoked(der))
+	}
+	if _, err := (HTTPOCSP{}).Check(ctx, hashOf(p.root, 7, srv.URL)); err == nil || !strings.Contains(err.Error(), "private") {
+		t.Errorf("a loopback responder by default: %v, want refused", err)
+	}
+	bad := hashOf(p.root, 7, srv.URL)
+	bad.IssuerKeyHash = "abcd"
+	if _, err := o.Check(ctx, bad); err == nil {
+		t.Error("a short hash was sent")
+	}
+	bad = hashOf(p.root, 7, "file:///etc/passwd")
+	if _, err := o.Check(ctx, bad); err == nil {
+		t.Error("a file URL was asked")
+	}
+}
