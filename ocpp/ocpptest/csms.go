@@ -122,7 +122,14 @@ func (s *Station) handle16(action string, payload json.RawMessage, refuse bool) 
 			if req.ConnectorID != nil {
 				n = *req.ConnectorID
 			}
-			if refuse || !s.remoteStart(n, req.IDTag, nil) {
+			var profile json.RawMessage
+			if p := req.ChargingProfile; p != nil {
+				var ok bool
+				if profile, ok = remoteProfile(p, string(p.ChargingProfilePurpose), p.TransactionID != nil); !ok {
+					return &v16.RemoteStartTransactionResponse{Status: v16.RemoteStartStopStatusRejected}
+				}
+			}
+			if refuse || !s.remoteStart(n, req.IDTag, nil, profile) {
 				return &v16.RemoteStartTransactionResponse{Status: v16.RemoteStartStopStatusRejected}
 			}
 			return &v16.RemoteStartTransactionResponse{Status: v16.RemoteStartStopStatusAccepted}
@@ -273,6 +280,31 @@ func (s *Station) handle201(action string, payload json.RawMessage, refuse bool)
 		})
 	case "SetVariables":
 		return decode(payload, func(req *v201.SetVariablesRequest) any { return s.setVariables(req, refuse) })
+	case "GetReport":
+		return decode(payload, func(req *v201.GetReportRequest) any {
+			return &v201.GetReportResponse{Status: s.getReport(req, refuse)}
+		})
+	case "SetVariableMonitoring":
+		return decode(payload, func(req *v201.SetVariableMonitoringRequest) any { return s.setVariableMonitoring(req, refuse) })
+	case "ClearVariableMonitoring":
+		return decode(payload, func(req *v201.ClearVariableMonitoringRequest) any { return s.clearVariableMonitoring(req, refuse) })
+	case "SetMonitoringBase":
+		return decode(payload, func(req *v201.SetMonitoringBaseRequest) any {
+			return &v201.SetMonitoringBaseResponse{Status: s.setMonitoringBase(req, refuse)}
+		})
+	case "SetMonitoringLevel":
+		return decode(payload, func(req *v201.SetMonitoringLevelRequest) any {
+			return &v201.SetMonitoringLevelResponse{Status: s.setMonitoringLevel(req, refuse)}
+		})
+	case "GetMonitoringReport":
+		return decode(payload, func(req *v201.GetMonitoringReportRequest) any {
+			return &v201.GetMonitoringReportResponse{Status: s.getMonitoringReport(req, refuse)}
+		})
+	case "CostUpdated":
+		return decode(payload, func(req *v201.CostUpdatedRequest) any {
+			s.costUpdated(req.TransactionID, req.TotalCost, refuse)
+			return &v201.CostUpdatedResponse{}
+		})
 	case "TriggerMessage":
 		return decode(payload, func(req *v201.TriggerMessageRequest) any {
 			return &v201.TriggerMessageResponse{Status: s.trigger201(req, refuse)}
@@ -283,8 +315,15 @@ func (s *Station) handle201(action string, payload json.RawMessage, refuse bool)
 			if req.EVSEID != nil {
 				n = *req.EVSEID
 			}
+			var profile json.RawMessage
+			if p := req.ChargingProfile; p != nil {
+				var ok bool
+				if profile, ok = remoteProfile(p, string(p.ChargingProfilePurpose), p.TransactionID != ""); !ok {
+					return &v201.RequestStartTransactionResponse{Status: v201.RequestStartStopStatusRejected}
+				}
+			}
 			id := req.RemoteStartID
-			if refuse || !s.remoteStart(n, req.IDToken.IDToken, &id) {
+			if refuse || !s.remoteStart(n, req.IDToken.IDToken, &id, profile) {
 				return &v201.RequestStartTransactionResponse{Status: v201.RequestStartStopStatusRejected}
 			}
 			return &v201.RequestStartTransactionResponse{Status: v201.RequestStartStopStatusAccepted}
@@ -536,35 +575,28 @@ func (s *Station) set(name, value string, refuse bool) string {
 }
 
 // variableStatus tells whether the station has a 2.0.1 component and variable with the
-// attribute: Accepted, UnknownComponent, UnknownVariable or NotSupportedAttributeType.
+// attribute: Accepted, UnknownComponent, UnknownVariable or NotSupportedAttributeType (the
+// station's variables have only the Actual attribute).
 func (s *Station) variableStatus(c v201.Component, v v201.Variable, attr v201.Attribute) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	known := false
-	for _, st := range s.settings {
-		if st.component == c.Name {
-			known = true
-			if st.variable == v.Name {
-				if attr != "" && attr != v201.AttributeActual {
-					return "NotSupportedAttributeType"
-				}
-				return "Accepted"
-			}
-		}
+	st, status := s.variableLocked(c, v)
+	if st != nil && attr != "" && attr != v201.AttributeActual {
+		return "NotSupportedAttributeType"
 	}
-	if known {
-		return "UnknownVariable"
-	}
-	return "UnknownComponent"
+	return status
 }
 
+// getVariables answers a GetVariables (2.0.1 B06) item by item, in order: Accepted with the
+// value, UnknownComponent, UnknownVariable or NotSupportedAttributeType; every item Rejected
+// when refused.
 func (s *Station) getVariables(req *v201.GetVariablesRequest, refuse bool) *v201.GetVariablesResponse {
 	out := &v201.GetVariablesResponse{GetVariableResult: []v201.GetVariableResult{}}
 	for _, d := range req.GetVariableData {
 		r := v201.GetVariableResult{AttributeType: d.AttributeType, Component: d.Component, Variable: d.Variable}
-		status := s.variableStatus(d.Component, d.Variable, d.AttributeType)
-		if refuse && status == "Accepted" {
-			status = "Rejected"
+		status := "Rejected"
+		if !refuse {
+			status = s.variableStatus(d.Component, d.Variable, d.AttributeType)
 		}
 		r.AttributeStatus = v201.GetVariableStatus(status)
 		if status == "Accepted" {
@@ -756,9 +788,10 @@ func (s *Station) meterNow(ctx context.Context, n int) error {
 }
 
 // remoteStart accepts a remote start on connector n (0: the first free one) and starts the
-// session after the answer; the car then charges until stopped. It reports false when no
-// connector can take it, counting a connector reserved for another token as taken.
-func (s *Station) remoteStart(n int, tag string, remoteStartID *int) bool {
+// session after the answer, with the charging profile (nil: none); the car then charges until
+// stopped. It reports false when no connector can take it, counting a connector reserved for
+// another token as taken.
+func (s *Station) remoteStart(n int, tag string, remoteStartID *int, profile json.RawMessage) bool {
 	if n < 0 || n > s.cfg.Connectors {
 		return false
 	}
@@ -781,7 +814,7 @@ func (s *Station) remoteStart(n int, tag string, remoteStartID *int) bool {
 		return false
 	}
 	s.afterAnswer(func(ctx context.Context) {
-		sess, err := s.startSession(ctx, chosen, tag, startOptions{authorize: authorize, remote: true, remoteStartID: remoteStartID})
+		sess, err := s.startSession(ctx, chosen, tag, startOptions{authorize: authorize, remote: true, remoteStartID: remoteStartID, profile: profile})
 		if err != nil {
 			s.log.Debug("remote start failed", "connector", chosen, "err", err)
 			return
@@ -818,34 +851,9 @@ func (s *Station) remoteStop(transactionID string) bool {
 // accepting GetBaseReport.
 func (s *Station) notifyReport(ctx context.Context, requestID int) {
 	s.mu.Lock()
-	var data []v201.ReportData
-	for _, st := range s.settings {
-		if st.component == "" {
-			continue
-		}
-		mutability := v201.MutabilityReadWrite
-		if st.readonly {
-			mutability = v201.MutabilityReadOnly
-		}
-		dataType := v201.DataString
-		switch st.kind {
-		case integer:
-			dataType = v201.DataInteger
-		case boolean:
-			dataType = v201.DataBoolean
-		}
-		data = append(data, v201.ReportData{
-			Component:               v201.Component{Name: st.component},
-			Variable:                v201.Variable{Name: st.variable},
-			VariableAttribute:       []v201.VariableAttribute{{Type: v201.AttributeActual, Value: st.value, Mutability: mutability}},
-			VariableCharacteristics: &v201.VariableCharacteristics{DataType: dataType},
-		})
-	}
+	data := s.reportDataLocked(nil)
 	s.mu.Unlock()
-	req := &v201.NotifyReportRequest{RequestID: requestID, GeneratedAt: s.now(), SeqNo: 0, ReportData: data}
-	if err := s.call(ctx, "NotifyReport", req, nil); err != nil {
-		s.log.Warn("ocpptest: NotifyReport", "station", s.cfg.ID, "err", err)
-	}
+	s.sendReport(ctx, requestID, data)
 }
 
 // DisplayMessages returns the messages the station shows (2.0.1 SetDisplayMessage), by id.

@@ -15,18 +15,44 @@
 // DeAuthorized) and StartSession returns a *RejectedError.
 //
 // The station answers the CSMS's own CALLs: Reset, ChangeAvailability, UnlockConnector,
-// ClearCache, GetConfiguration and ChangeConfiguration (1.6), GetVariables, SetVariables and
-// GetBaseReport with a NotifyReport (2.0.1), TriggerMessage and ExtendedTriggerMessage (1.6
-// security extension), RemoteStartTransaction /
-// RemoteStopTransaction (1.6) and RequestStartTransaction / RequestStopTransaction (2.0.1),
-// SetDisplayMessage, GetDisplayMessages with a NotifyDisplayMessages and ClearDisplayMessage
-// (2.0.1), SendLocalList (Full and Differential, keeping the list and its version) and
-// GetLocalListVersion, ReserveNow and CancelReservation, UpdateFirmware (1.6 and 2.0.1) and
-// SignedUpdateFirmware (1.6 security extension), GetDiagnostics (1.6) and GetLog (1.6 security
-// extension and 2.0.1), CertificateSigned, InstallCertificate, GetInstalledCertificateIds and
-// DeleteCertificate (1.6 security extension and 2.0.1), DataTransfer; every other action is
-// answered NotImplemented.
+// ClearCache, GetConfiguration and ChangeConfiguration (1.6), GetVariables, SetVariables, and
+// GetBaseReport and GetReport with a NotifyReport (2.0.1), SetVariableMonitoring,
+// ClearVariableMonitoring, SetMonitoringBase, SetMonitoringLevel and GetMonitoringReport with a
+// NotifyMonitoringReport (2.0.1), TriggerMessage and ExtendedTriggerMessage (1.6 security
+// extension), RemoteStartTransaction / RemoteStopTransaction (1.6) and RequestStartTransaction /
+// RequestStopTransaction (2.0.1), CostUpdated (2.0.1), SetDisplayMessage, GetDisplayMessages
+// with a NotifyDisplayMessages and ClearDisplayMessage (2.0.1), SendLocalList (Full and
+// Differential, keeping the list and its version) and GetLocalListVersion, ReserveNow and
+// CancelReservation, UpdateFirmware (1.6 and 2.0.1) and SignedUpdateFirmware (1.6 security
+// extension), GetDiagnostics (1.6) and GetLog (1.6 security extension and 2.0.1),
+// CertificateSigned, InstallCertificate, GetInstalledCertificateIds and DeleteCertificate (1.6
+// security extension and 2.0.1), DataTransfer; every other action is answered NotImplemented.
 // Config.Hook lets a test refuse, delay or fail any of them.
+//
+// The 2.0.1 device model is the station's settings (Setting), each a variable of a component
+// of the station itself: a component asked for with an instance or an EVSE, or a variable with
+// an instance, is unknown, and the variables have only the Actual attribute. GetVariables
+// answers item by item (Accepted with the value, UnknownComponent, UnknownVariable,
+// NotSupportedAttributeType); GetReport reports the variables of the components and variables
+// asked for that meet the criteria (every component is Available and Enabled, none Active or
+// with a Problem), or answers EmptyResultSet and reports nothing.
+//
+// Variable monitors (Monitor, Station.Monitors) are kept as a station keeps them, on those
+// variables: SetVariableMonitoring gives a new monitor the next id (ids are not used again),
+// replaces the monitor of an id given and rejects an id it does not hold; it answers
+// UnsupportedMonitorType to a threshold on a variable that is not a number, Rejected to a
+// severity outside 0-9, and Duplicate to a second monitor of a variable with the type and
+// severity of another. ClearVariableMonitoring answers Accepted or NotFound per id;
+// SetMonitoringLevel (Station.MonitoringLevel) takes a severity of 0 to 9; SetMonitoringBase
+// (Station.MonitoringBase) FactoryDefault or HardWiredOnly removes every monitor. The station
+// does not raise monitoring events.
+//
+// Costs and charging profiles: the station keeps the last CostUpdated totalCost of each
+// transaction (Station.Cost) and the totalCost of the CSMS's answer to its TransactionEvent
+// Ended (Station.FinalCost). A remote start (RemoteStartTransaction, RequestStartTransaction)
+// with a chargingProfile is accepted only for a TxProfile without a transaction id, as the
+// specifications want; the session it starts keeps the profile (Station.SessionProfile). The
+// station does not limit its charging power by it.
 //
 // Reservations (Reservation, Station.Reservations) are kept as a station keeps them: ReserveNow
 // answers Accepted, Occupied, Faulted, Unavailable or Rejected by the connector's state, a

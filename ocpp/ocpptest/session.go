@@ -3,6 +3,7 @@ package ocpptest
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -30,6 +31,7 @@ type Session struct {
 	reservation   *reservation // the reservation the start may use, until it is used
 	txID16        int
 	remoteStartID *int
+	profile       json.RawMessage // the charging profile of its remote start; nil when none
 	done          chan struct{}
 
 	mu       sync.Mutex
@@ -57,9 +59,10 @@ func (e *RejectedError) Error() string {
 
 // startOptions tell how a session starts.
 type startOptions struct {
-	authorize     bool // send Authorize first
-	remote        bool // started by RemoteStartTransaction / RequestStartTransaction
-	remoteStartID *int // 2.0.1 remoteStartId
+	authorize     bool            // send Authorize first
+	remote        bool            // started by RemoteStartTransaction / RequestStartTransaction
+	remoteStartID *int            // 2.0.1 remoteStartId
+	profile       json.RawMessage // the TxProfile of the remote start, nil when none
 }
 
 // StartSession starts charging on a connector with idTag, as a driver presenting a card does.
@@ -82,7 +85,7 @@ func (s *Station) startSession(ctx context.Context, n int, tag string, o startOp
 	if n < 1 || n > s.cfg.Connectors {
 		return nil, fmt.Errorf("ocpptest: %s: start on connector %d: %w", s.cfg.ID, n, ErrNoConnector)
 	}
-	sess := &Session{st: s, Connector: n, IDTag: tag, remoteStartID: o.remoteStartID, done: make(chan struct{})}
+	sess := &Session{st: s, Connector: n, IDTag: tag, remoteStartID: o.remoteStartID, profile: o.profile, done: make(chan struct{})}
 	s.mu.Lock()
 	c := s.connectors[n-1]
 	switch {
@@ -437,7 +440,11 @@ func (x *Session) Stop(ctx context.Context, reason string) error {
 			token := s.idToken(x.IDTag)
 			req.IDToken = &token
 		}
-		err = s.call(ctx, "TransactionEvent", req, nil)
+		var out v201.TransactionEventResponse
+		err = s.call(ctx, "TransactionEvent", req, &out)
+		if err == nil && out.TotalCost != nil {
+			s.setFinalCost(x.TransactionID, *out.TotalCost)
+		}
 	}
 	if err != nil {
 		x.mu.Lock()

@@ -174,6 +174,13 @@ type Station struct {
 	stationCerts map[string]stationCert       // the station's own certificates, by kind; guarded by mu
 	roots        []InstalledRoot              // the root certificates installed; guarded by mu
 
+	monitors        map[int]Monitor     // the 2.0.1 variable monitors, by id; guarded by mu
+	lastMonitorID   int                 // the id of the last monitor added; guarded by mu
+	monitoringLevel int                 // the 2.0.1 monitoring level (SetMonitoringLevel); guarded by mu
+	monitoringBase  v201.MonitoringBase // the 2.0.1 monitoring base (SetMonitoringBase); guarded by mu
+	costs           map[string]float64  // the last 2.0.1 CostUpdated totalCost, by transaction; guarded by mu
+	finalCosts      map[string]float64  // the totalCost of a TransactionEvent Ended's answer, by transaction; guarded by mu
+
 	reportMu sync.Mutex // one report of the reserved statuses at a time (reportReserved)
 }
 
@@ -253,6 +260,9 @@ func New(cfg Config) (*Station, error) {
 		bootReason: v201.BootReasonPowerUp,
 		settings:   newSettings(cfg),
 		firmware:   FirmwareState{Version: cfg.FirmwareVersion},
+
+		monitoringLevel: defaultMonitoringLevel,
+		monitoringBase:  v201.MonitoringBaseAll,
 	}
 	s.bg, s.stopBg = context.WithCancel(context.Background())
 	for range cfg.Connectors {
