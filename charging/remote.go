@@ -67,11 +67,12 @@ type StationCommands interface {
 // SetStationCommands tells the service how to send commands. Call it once, before use.
 func (s *Service) SetStationCommands(c StationCommands) { s.commands = c }
 
-// RequestStart asks a station to start charging for token on evse (0: the station chooses)
-// and keeps the request so that the transaction can be found from it. It returns the request
+// RequestStart asks a station to start charging for token on evse (0: the station chooses),
+// limited by profile when given (a TxProfile), and keeps the request so that the transaction
+// can be found from it. It returns the request
 // with the station's answer; a station's refusal is an answer, not an error. Errors: as
 // station.Service.Execute, and Invalid for an empty or too long token.
-func (s *Service) RequestStart(ctx context.Context, id ladda.StationID, evse int, token, tokenType, requestedBy string) (*RemoteStart, *station.CommandRecord, error) {
+func (s *Service) RequestStart(ctx context.Context, id ladda.StationID, evse int, token, tokenType string, profile *station.ChargingProfile, requestedBy string) (*RemoteStart, *station.CommandRecord, error) {
 	const op = "charging.RequestStart"
 	if token == "" || len(token) > MaxTokenLen {
 		return nil, nil, ladda.Errorf(ladda.Invalid, op, "idToken must be 1 to %d characters", MaxTokenLen)
@@ -83,7 +84,7 @@ func (s *Service) RequestStart(ctx context.Context, id ladda.StationID, evse int
 	if err := s.store.CreateRemoteStart(ctx, r); err != nil {
 		return nil, nil, ladda.Wrap(op, err)
 	}
-	rec, err := s.commands.Execute(ctx, id, station.RequestStart{EVSEID: evse, IDToken: token, TokenType: tokenType, RemoteStartID: r.ID}, requestedBy)
+	rec, err := s.commands.Execute(ctx, id, station.RequestStart{EVSEID: evse, IDToken: token, TokenType: tokenType, RemoteStartID: r.ID, Profile: profile}, requestedBy)
 	// Record the outcome; a request that never reached the station (offline, no answer, an
 	// error) gets a status that keeps it from being linked to a later transaction.
 	switch {

@@ -33,6 +33,7 @@ type Service struct {
 	cfg    Config
 
 	commands StationCommands
+	pricer   Pricer
 }
 
 // NewService returns a Service over store. events, clock and log may be nil.

@@ -87,9 +87,10 @@ type remoteStartInput struct {
 	ID   string `path:"id" maxLength:"48"`
 	Wait string `query:"wait" default:"30s" doc:"How long to wait for the station to start the transaction, as a Go duration (30s, 1m30s); at most 120s; 0s answers as soon as the station has accepted."`
 	Body struct {
-		IDToken   string `json:"idToken" minLength:"1" maxLength:"36" doc:"The token to charge for."`
-		TokenType string `json:"tokenType,omitempty" enum:"Central,eMAID,ISO14443,ISO15693,KeyCode,Local,MacAddress,NoAuthorization" default:"Central" doc:"OCPP 2.0.1 IdTokenEnumType of the token; 1.6 stations get the token alone."`
-		EVSEID    int    `json:"evseId,omitempty" minimum:"0" doc:"The EVSE to charge on (for OCPP 1.6 stations, the connector); absent or 0: the station chooses."`
+		IDToken   string           `json:"idToken" minLength:"1" maxLength:"36" doc:"The token to charge for."`
+		TokenType string           `json:"tokenType,omitempty" enum:"Central,eMAID,ISO14443,ISO15693,KeyCode,Local,MacAddress,NoAuthorization" default:"Central" doc:"OCPP 2.0.1 IdTokenEnumType of the token; 1.6 stations get the token alone."`
+		EVSEID    int              `json:"evseId,omitempty" minimum:"0" doc:"The EVSE to charge on (for OCPP 1.6 stations, the connector); absent or 0: the station chooses."`
+		Profile   *ChargingProfile `json:"chargingProfile,omitempty" doc:"Limits for the transaction (a TxProfile); a station that cannot apply it refuses the start."`
 	} `nameHint:"RemoteStartRequest"`
 }
 
@@ -126,7 +127,7 @@ func (s *server) remoteStart(ctx context.Context, in *remoteStartInput) (*remote
 	if typ == "" {
 		typ = "Central"
 	}
-	r, rec, err := s.charging.RequestStart(ctx, ladda.StationID(in.ID), b.EVSEID, b.IDToken, typ, requestedBy(ctx))
+	r, rec, err := s.charging.RequestStart(ctx, ladda.StationID(in.ID), b.EVSEID, b.IDToken, typ, b.Profile.domain(), requestedBy(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func viewReport(r *station.Report) Report {
 
 type listReportsInput struct {
 	ID     string `path:"id" maxLength:"48"`
-	Action string `query:"action" enum:"SecurityEventNotification,FirmwareStatusNotification,SignedFirmwareStatusNotification,DiagnosticsStatusNotification,LogStatusNotification,NotifyEvent,NotifyDisplayMessages" doc:"Only reports of this OCPP action."`
+	Action string `query:"action" enum:"SecurityEventNotification,FirmwareStatusNotification,SignedFirmwareStatusNotification,DiagnosticsStatusNotification,LogStatusNotification,NotifyEvent,NotifyDisplayMessages,NotifyMonitoringReport" doc:"Only reports of this OCPP action."`
 	Before int64  `query:"before" minimum:"0" doc:"Cursor: the next value of the previous page; only reports older than it."`
 	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
 }

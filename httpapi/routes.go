@@ -65,6 +65,7 @@ func (s *server) routes() []route {
 		{Method: POST, Path: v1 + "/stations/{id}/remote-start", ID: "remote-start", Summary: "Ask a station to start charging for a token", Role: admin, Status: 201, Also: []int{200, 202}, Errors: []int{404, 409, 504}, handler: handle(s.remoteStart)},
 		{Method: GET, Path: v1 + "/stations/{id}/settings", ID: "list-settings", Summary: "List a station's settings as Ladda last learnt them", Role: admin, Errors: []int{404}, handler: handle(s.listSettings)},
 		{Method: POST, Path: v1 + "/stations/{id}/settings/refresh", ID: "refresh-settings", Summary: "Ask a station for all its settings", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.refreshSettings)},
+		{Method: POST, Path: v1 + "/stations/{id}/settings/read", ID: "read-settings", Summary: "Ask a station for some settings' current values", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.readSettings)},
 		{Method: PATCH, Path: v1 + "/stations/{id}/settings", ID: "change-settings", Summary: "Ask a station to change settings", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.changeSettings)},
 		{Method: POST, Path: v1 + "/stations/{id}/display-messages", ID: "set-display-message", Summary: "Show a message on a station's screen (OCPP 2.0.1)", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.setDisplayMessage)},
 		{Method: POST, Path: v1 + "/stations/{id}/display-messages/query", ID: "query-display-messages", Summary: "Ask a station which messages it shows; they arrive as a report", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.queryDisplayMessages)},
@@ -82,6 +83,10 @@ func (s *server) routes() []route {
 		{Method: POST, Path: v1 + "/stations/{id}/certificates/install", ID: "install-certificate", Summary: "Install a root certificate on a station", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.installCertificate)},
 		{Method: POST, Path: v1 + "/stations/{id}/certificates/query", ID: "query-certificates", Summary: "Ask a station which root certificates it has", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.queryCertificates)},
 		{Method: POST, Path: v1 + "/stations/{id}/certificates/delete", ID: "delete-certificate", Summary: "Remove a certificate from a station", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.deleteCertificate)},
+		{Method: POST, Path: v1 + "/stations/{id}/monitors", ID: "set-monitors", Summary: "Set monitors on a station's variables (OCPP 2.0.1)", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.setMonitors)},
+		{Method: POST, Path: v1 + "/stations/{id}/monitors/clear", ID: "clear-monitors", Summary: "Remove monitors from a station (OCPP 2.0.1)", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.clearMonitors)},
+		{Method: POST, Path: v1 + "/stations/{id}/monitors/query", ID: "query-monitors", Summary: "Ask a station for its monitors; they arrive as a report (OCPP 2.0.1)", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.queryMonitors)},
+		{Method: POST, Path: v1 + "/stations/{id}/monitoring", ID: "set-monitoring", Summary: "Set a station's monitoring base or level (OCPP 2.0.1)", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.setMonitoring)},
 		{Method: GET, Path: v1 + "/stations/{id}/commands", ID: "list-commands", Summary: "List the commands sent to a station, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listCommands)},
 		{Method: GET, Path: v1 + "/stations/{id}/reports", ID: "list-reports", Summary: "List what a station reported about itself, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listReports)},
 
@@ -109,6 +114,7 @@ func (s *server) routes() []route {
 
 		{Method: GET, Path: v1 + "/transactions", ID: "list-transactions", Summary: "List transactions, newest first", Role: admin, handler: handle(s.listTransactions)},
 		{Method: GET, Path: v1 + "/transactions/{id}", ID: "get-transaction", Summary: "Get a transaction with its meter values", Role: admin, Errors: []int{404}, handler: handle(s.getTransaction)},
+		{Method: POST, Path: v1 + "/transactions/{id}/cost", ID: "send-cost", Summary: "Show the driver a transaction's running cost on the station (OCPP 2.0.1)", Role: admin, Errors: []int{404, 409, 503, 504}, handler: handle(s.sendCost)},
 		{Method: POST, Path: v1 + "/transactions/{id}/remote-stop", ID: "remote-stop", Summary: "Ask the station to stop a transaction", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.remoteStop)},
 
 		{Method: POST, Path: v1 + "/reservations", ID: "create-reservation", Summary: "Book an EVSE of a station for a token, now or later", Role: admin, Status: 201, Also: []int{200}, Errors: []int{404, 409, 504}, handler: handle(s.createReservation)},

@@ -103,11 +103,29 @@ func (s *server) listSettings(ctx context.Context, in *stationIDInput) (*setting
 	return out, nil
 }
 
+type refreshSettingsInput struct {
+	ID   string `path:"id" maxLength:"48"`
+	Body *struct {
+		Components []string `json:"components,omitempty" maxItems:"100" doc:"OCPP 2.0.1: only these components (GetReport)."`
+		Criteria   []string `json:"criteria,omitempty" maxItems:"4" enum:"Active,Available,Enabled,Problem" doc:"OCPP 2.0.1: only components that meet these (GetReport)."`
+	} `nameHint:"RefreshSettingsRequest" doc:"Optional: no body asks for everything (2.0.1 GetBaseReport FullInventory)."`
+}
+
 // refreshSettings handles POST /api/v1/stations/{id}/settings/refresh: asks the station for its
-// whole configuration. A 1.6 station answers with it (stored at once, in place of what Ladda
-// had); a 2.0.1 station answers Accepted and reports it afterwards.
-func (s *server) refreshSettings(ctx context.Context, in *stationIDInput) (*commandOutput, error) {
-	rec, err := s.stations.RefreshSettings(ctx, ladda.StationID(in.ID), requestedBy(ctx))
+// whole configuration, or a 2.0.1 station for that of some components. A 1.6 station answers
+// with it (stored at once, in place of what Ladda had); a 2.0.1 station answers Accepted (or
+// EmptyResultSet) and reports it afterwards.
+func (s *server) refreshSettings(ctx context.Context, in *refreshSettingsInput) (*commandOutput, error) {
+	var scope station.GetSettings
+	if in.Body != nil {
+		for _, c := range in.Body.Components {
+			if c == "" || len(c) > 50 {
+				return nil, ladda.Errorf(ladda.Invalid, "httpapi.refreshSettings", "a component name has 1 to 50 characters")
+			}
+		}
+		scope.Components, scope.Criteria = in.Body.Components, in.Body.Criteria
+	}
+	rec, err := s.stations.RefreshSettings(ctx, ladda.StationID(in.ID), scope, requestedBy(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +173,42 @@ func (s *server) changeSettings(ctx context.Context, in *changeSettingsInput) (*
 		})
 	}
 	rec, err := s.stations.ChangeSettings(ctx, ladda.StationID(in.ID), changes, requestedBy(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &commandOutput{Body: viewCommand(rec)}, nil
+}
+
+type readSettingsInput struct {
+	ID   string `path:"id" maxLength:"48"`
+	Body struct {
+		Settings []SettingRef `json:"settings" minItems:"1" maxItems:"50" doc:"Sent to 2.0.1 stations in one GetVariables, to 1.6 stations in one GetConfiguration."`
+	} `nameHint:"ReadSettingsRequest"`
+}
+
+// SettingRef names a setting to read.
+type SettingRef struct {
+	Component         string `json:"component,omitempty" maxLength:"50" doc:"OCPP 2.0.1 component name; leave out for 1.6 stations."`
+	ComponentInstance string `json:"componentInstance,omitempty" maxLength:"50"`
+	EVSEID            int    `json:"evseId,omitempty" minimum:"0"`
+	ConnectorID       int    `json:"connectorId,omitempty" minimum:"0"`
+	Variable          string `json:"variable" minLength:"1" maxLength:"50" doc:"The OCPP 2.0.1 variable name; for 1.6 stations, the configuration key."`
+	VariableInstance  string `json:"variableInstance,omitempty" maxLength:"50"`
+	Attribute         string `json:"attribute,omitempty" enum:"Actual,Target,MinSet,MaxSet"`
+}
+
+// readSettings handles POST /api/v1/stations/{id}/settings/read: asks the station for some
+// settings' current values (answer.results: each one's value, or why not), stores those it gave.
+func (s *server) readSettings(ctx context.Context, in *readSettingsInput) (*commandOutput, error) {
+	items := make([]station.Setting, 0, len(in.Body.Settings))
+	for i, r := range in.Body.Settings {
+		if r.ConnectorID > 0 && r.EVSEID == 0 {
+			return nil, ladda.Errorf(ladda.Invalid, "httpapi.readSettings", "settings[%d]: connectorId needs an evseId", i)
+		}
+		items = append(items, station.Setting{Component: r.Component, ComponentInstance: r.ComponentInstance, EVSEID: r.EVSEID,
+			ConnectorID: r.ConnectorID, Variable: r.Variable, VariableInstance: r.VariableInstance, Attribute: r.Attribute})
+	}
+	rec, err := s.stations.ReadSettings(ctx, ladda.StationID(in.ID), items, requestedBy(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -126,3 +126,24 @@ func (s *server) getTransaction(ctx context.Context, in *transactionInput) (*tra
 	}
 	return &transactionOutput{Body: v}, nil
 }
+
+type sendCostInput struct {
+	ID   int64 `path:"id" minimum:"1"`
+	Body *struct {
+		TotalCost *float64 `json:"totalCost,omitempty" minimum:"0" doc:"The cost so far, in the currency the station shows; absent: as Ladda prices it."`
+	} `nameHint:"CostRequest"`
+}
+
+// sendCost handles POST /api/v1/transactions/{id}/cost: shows the driver the running cost on the
+// station (OCPP 2.0.1 CostUpdated).
+func (s *server) sendCost(ctx context.Context, in *sendCostInput) (*commandOutput, error) {
+	var cost *float64
+	if in.Body != nil {
+		cost = in.Body.TotalCost
+	}
+	rec, err := s.charging.SendCost(ctx, ladda.TransactionID(in.ID), cost, requestedBy(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &commandOutput{Body: viewCommand(rec)}, nil
+}

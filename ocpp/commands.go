@@ -50,6 +50,12 @@ func (c *Commander) Execute(ctx context.Context, id ladda.StationID, cmd station
 		}
 	case station.GetInstalledCertificateIDs:
 		return c.installedCertificates(ctx, id, version, x)
+	case station.ReadSettings:
+		return c.readSettings(ctx, id, version, x)
+	case station.SetMonitors:
+		return c.setMonitors(ctx, id, version, x)
+	case station.ClearMonitors:
+		return c.clearMonitors(ctx, id, version, x)
 	}
 	action, request, err := message(version, cmd)
 	if err != nil {
@@ -60,6 +66,9 @@ func (c *Commander) Execute(ctx context.Context, id ladda.StationID, cmd station
 		return station.Answer{}, err
 	}
 	out := station.Answer{Status: a.Status, FileName: a.Filename}
+	if out.Status == "" {
+		out.Status = "Accepted" // an answer without a status (CostUpdated): the station took it
+	}
 	if a.StatusInfo != nil {
 		out.Reason = a.StatusInfo.ReasonCode
 	}
@@ -185,6 +194,12 @@ func message(version string, cmd station.Command) (string, any, error) {
 			if c.EVSEID > 0 {
 				r.ConnectorID = &c.EVSEID
 			}
+			if c.Profile != nil {
+				if err := checkProfile(c.Profile, true); err != nil {
+					return "", nil, err
+				}
+				r.ChargingProfile = profile16(c.Profile)
+			}
 			return "RemoteStartTransaction", r, nil
 		}
 		typ := v201.IDTokenEnumCentral
@@ -194,6 +209,12 @@ func message(version string, cmd station.Command) (string, any, error) {
 		r := &v201.RequestStartTransactionRequest{IDToken: v201.IDToken{IDToken: c.IDToken, Type: typ}, RemoteStartID: int(c.RemoteStartID)}
 		if c.EVSEID > 0 {
 			r.EVSEID = &c.EVSEID
+		}
+		if c.Profile != nil {
+			if err := checkProfile(c.Profile, false); err != nil {
+				return "", nil, err
+			}
+			r.ChargingProfile = profile201(c.Profile)
 		}
 		return "RequestStartTransaction", r, nil
 	case station.RequestStop:
@@ -207,6 +228,13 @@ func message(version string, cmd station.Command) (string, any, error) {
 		return "RequestStopTransaction", &v201.RequestStopTransactionRequest{TransactionID: c.StationTxID}, nil
 	case station.SendLocalList:
 		return sendLocalList(isV16, c)
+	case station.SetMonitoringBase, station.SetMonitoringLevel, station.GetMonitoringReport:
+		return monitoringCommand(isV16, cmd)
+	case station.CostUpdated:
+		if isV16 {
+			return "", nil, commandError("OCPP 1.6 has no CostUpdated")
+		}
+		return "CostUpdated", &v201.CostUpdatedRequest{TotalCost: c.TotalCost, TransactionID: c.StationTxID}, nil
 	case station.ReserveNow:
 		return reserveNow(isV16, c)
 	case station.UpdateFirmware:

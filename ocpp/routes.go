@@ -44,6 +44,7 @@ func routes201() map[string]handler {
 		"NotifyDisplayMessages":      on(notifyDisplayMessages201),
 		"ReservationStatusUpdate":    on(reservationStatus201),
 		"SignCertificate":            on(signCertificate201),
+		"NotifyMonitoringReport":     beforeAccept(on(notifyMonitoringReport201)),
 		"GetCertificateStatus":       on(getCertificateStatus201),
 		"Get15118EVCertificate":      on(get15118EVCertificate201),
 	}

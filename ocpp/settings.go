@@ -20,6 +20,9 @@ func init() { reportRequests.Store(int32(time.Now().Unix() % 1_000_000)) }
 // getSettings asks for the whole configuration (or some 1.6 keys).
 func (c *Commander) getSettings(ctx context.Context, id ladda.StationID, version string, g station.GetSettings) (station.Answer, error) {
 	if version == V16 {
+		if len(g.Components)+len(g.Criteria) > 0 {
+			return station.Answer{}, ladda.Errorf(ladda.Invalid, "ocpp.getSettings", "OCPP 1.6 settings are plain keys, without components")
+		}
 		var res v16.GetConfigurationResponse
 		if err := c.Send(ctx, id, "GetConfiguration", &v16.GetConfigurationRequest{Key: g.Keys}, &res); err != nil {
 			return station.Answer{}, err
@@ -31,7 +34,10 @@ func (c *Commander) getSettings(ctx context.Context, id ladda.StationID, version
 		return a, nil
 	}
 	if len(g.Keys) > 0 {
-		return station.Answer{}, ladda.Errorf(ladda.Invalid, "ocpp.getSettings", "OCPP 2.0.1 stations report their whole device model: leave keys out")
+		return station.Answer{}, ladda.Errorf(ladda.Invalid, "ocpp.getSettings", "OCPP 2.0.1 stations report their device model by component: give components, not keys")
+	}
+	if len(g.Components)+len(g.Criteria) > 0 {
+		return c.getReport(ctx, id, g)
 	}
 	var res v201.GetBaseReportResponse
 	req := &v201.GetBaseReportRequest{RequestID: int(reportRequests.Add(1)), ReportBase: v201.ReportBaseFullInventory}
@@ -170,4 +176,81 @@ func reportedSettings(data []v201.ReportData) []station.Setting {
 		}
 	}
 	return out
+}
+
+// getReport asks a 2.0.1 station for the variables of some components, or of components that
+// meet criteria (GetReport); they arrive in NotifyReport messages.
+func (c *Commander) getReport(ctx context.Context, id ladda.StationID, g station.GetSettings) (station.Answer, error) {
+	req := &v201.GetReportRequest{RequestID: int(reportRequests.Add(1))}
+	for _, name := range g.Components {
+		req.ComponentVariable = append(req.ComponentVariable, v201.ComponentVariable{Component: v201.Component{Name: name}})
+	}
+	for _, cr := range g.Criteria {
+		req.ComponentCriteria = append(req.ComponentCriteria, v201.ComponentCriterion(cr))
+	}
+	var res v201.GetReportResponse
+	if err := c.Send(ctx, id, "GetReport", req, &res); err != nil {
+		return station.Answer{}, err
+	}
+	a := station.Answer{Status: string(res.Status)}
+	if res.StatusInfo != nil {
+		a.Reason = res.StatusInfo.ReasonCode
+	}
+	return a, nil
+}
+
+// readSettings asks for some settings' values: 1.6 GetConfiguration with their keys, 2.0.1
+// GetVariables. The answer's status sums the results up as changeSettings does.
+func (c *Commander) readSettings(ctx context.Context, id ladda.StationID, version string, r station.ReadSettings) (station.Answer, error) {
+	const op = "ocpp.readSettings"
+	if len(r.Items) == 0 {
+		return station.Answer{}, ladda.Errorf(ladda.Invalid, op, "no settings named")
+	}
+	var results []station.SettingResult
+	if version == V16 {
+		keys := make([]string, 0, len(r.Items))
+		for _, s := range r.Items {
+			if s.Component != "" || s.Attribute != "" || s.EVSEID != 0 {
+				return station.Answer{}, ladda.Errorf(ladda.Invalid, op, "OCPP 1.6 settings are plain keys: give only variable")
+			}
+			keys = append(keys, s.Variable)
+		}
+		var res v16.GetConfigurationResponse
+		if err := c.Send(ctx, id, "GetConfiguration", &v16.GetConfigurationRequest{Key: keys}, &res); err != nil {
+			return station.Answer{}, err
+		}
+		got := map[string]v16.KeyValue{}
+		for _, kv := range res.ConfigurationKey {
+			got[kv.Key] = kv
+		}
+		for _, s := range r.Items {
+			kv, ok := got[s.Variable]
+			if !ok {
+				results = append(results, station.SettingResult{Setting: s, Status: "UnknownVariable"})
+				continue
+			}
+			s.Value, s.ReadOnly = kv.Value, kv.Readonly
+			results = append(results, station.SettingResult{Setting: s, Status: "Accepted"})
+		}
+		return summarise(results), nil
+	}
+	req := &v201.GetVariablesRequest{}
+	for _, s := range r.Items {
+		req.GetVariableData = append(req.GetVariableData, v201.GetVariableData{AttributeType: v201.Attribute(s.Attribute),
+			Component: component201(s), Variable: v201.Variable{Name: s.Variable, Instance: s.VariableInstance}})
+	}
+	var res v201.GetVariablesResponse
+	if err := c.Send(ctx, id, "GetVariables", req, &res); err != nil {
+		return station.Answer{}, err
+	}
+	for _, g := range res.GetVariableResult {
+		s := setting201(g.Component, g.Variable, g.AttributeType)
+		s.Value = g.AttributeValue
+		r := station.SettingResult{Setting: s, Status: string(g.AttributeStatus)}
+		if g.AttributeStatusInfo != nil {
+			r.Reason = g.AttributeStatusInfo.ReasonCode
+		}
+		results = append(results, r)
+	}
+	return summarise(results), nil
 }

@@ -91,11 +91,14 @@ func transactionEvent201(ctx context.Context, r *Router, c call, req *v201.Trans
 				stop.ConnectorID = *req.EVSE.ConnectorID
 			}
 		}
-		_, auth, err := r.charging.StopTransaction(ctx, stop)
+		tx, auth, err := r.charging.StopTransaction(ctx, stop)
 		if err != nil {
 			return nil, err
 		}
 		info = auth
+		if cost, ok := r.charging.FinalCost(ctx, tx); ok {
+			res.TotalCost = &cost
+		}
 	default:
 		return nil, errUnexpected("eventType %q passed the schema", req.EventType)
 	}

@@ -88,6 +88,7 @@ type Answer struct {
 	FileName    string `json:"fileName,omitempty"`    // GetLog: the file the station will upload
 
 	Certificates []CertificateHash `json:"certificates,omitempty"` // GetInstalledCertificateIDs
+	Monitors     []MonitorResult   `json:"monitors,omitempty"`     // SetMonitors, ClearMonitors
 }
 
 // ErrOffline is the cause inside the Conflict error a Commander returns for a station that is
@@ -156,6 +157,8 @@ type RequestStart struct {
 	IDToken       string `json:"idToken"`
 	TokenType     string `json:"tokenType,omitempty"` // 2.0.1 IdTokenEnumType; default Central
 	RemoteStartID int64  `json:"remoteStartId"`
+	// Profile limits the transaction (purpose TxProfile); nil leaves it to the station.
+	Profile *ChargingProfile `json:"chargingProfile,omitempty"`
 }
 
 // RequestStop asks a station to stop a transaction (1.6 RemoteStopTransaction, 2.0.1
@@ -346,3 +349,13 @@ func (CertificateSigned) Action() string          { return "CertificateSigned" }
 func (InstallCertificate) Action() string         { return "InstallCertificate" }
 func (GetInstalledCertificateIDs) Action() string { return "GetInstalledCertificateIds" }
 func (DeleteCertificate) Action() string          { return "DeleteCertificate" }
+
+// CostUpdated tells a station the running cost of a transaction (2.0.1 only), to show the
+// driver. StationTxID is the station's id for it.
+type CostUpdated struct {
+	StationTxID string  `json:"stationTransactionId"`
+	TotalCost   float64 `json:"totalCost"`
+}
+
+// Action implements Command.
+func (CostUpdated) Action() string { return "CostUpdated" }

@@ -413,12 +413,14 @@ func (s *Service) Commands(ctx context.Context, f CommandFilter) ([]*CommandReco
 	return list, ladda.Wrap("station.Commands", err)
 }
 
-// RefreshSettings asks a station for its whole configuration. A 1.6 station's answer replaces
-// the stored settings at once; a 2.0.1 station sends them afterwards in NotifyReport messages,
+// RefreshSettings asks a station for its whole configuration, or, for a 2.0.1 station, that of
+// some components (scope's Components and Criteria). A 1.6 station's answer replaces the
+// stored settings at once; a 2.0.1 station sends them afterwards in NotifyReport messages,
 // which Ladda stores as they come (ReportSettings).
-func (s *Service) RefreshSettings(ctx context.Context, id ladda.StationID, requestedBy string) (*CommandRecord, error) {
+func (s *Service) RefreshSettings(ctx context.Context, id ladda.StationID, scope GetSettings, requestedBy string) (*CommandRecord, error) {
 	const op = "station.RefreshSettings"
-	rec, err := s.Execute(ctx, id, GetSettings{}, requestedBy)
+	scope.Keys = nil // a partial 1.6 answer must not replace the whole configuration
+	rec, err := s.Execute(ctx, id, scope, requestedBy)
 	if err != nil || rec.Outcome != CommandAnswered || rec.Answer.Settings == nil {
 		return rec, err
 	}
@@ -458,6 +460,32 @@ func (s *Service) ChangeSettings(ctx context.Context, id ladda.StationID, change
 		return rec, nil
 	}
 	return rec, ladda.Wrap(op, s.store.SaveSettings(ctx, id, taken))
+}
+
+// ReadSettings asks a station for some settings' current values and stores those it gave.
+// The record's answer holds the station's word per setting.
+func (s *Service) ReadSettings(ctx context.Context, id ladda.StationID, items []Setting, requestedBy string) (*CommandRecord, error) {
+	const op = "station.ReadSettings"
+	if len(items) == 0 {
+		return nil, ladda.Errorf(ladda.Invalid, op, "no settings named")
+	}
+	rec, err := s.Execute(ctx, id, ReadSettings{Items: items}, requestedBy)
+	if err != nil || rec.Outcome != CommandAnswered {
+		return rec, err
+	}
+	now := s.clock.Now()
+	var got []Setting
+	for _, r := range rec.Answer.Results {
+		if r.Status == "Accepted" {
+			st := r.Setting
+			st.UpdatedBy, st.UpdatedAt = "station", now
+			got = append(got, st)
+		}
+	}
+	if len(got) == 0 {
+		return rec, nil
+	}
+	return rec, ladda.Wrap(op, s.store.SaveSettings(ctx, id, got))
 }
 
 // ReportSettings stores settings a station reported of its own accord (2.0.1 NotifyReport).

@@ -45,8 +45,12 @@ func (r SettingResult) Changed() bool { return r.Status == "Accepted" || r.Statu
 // GetSettings asks a station for its configuration: 1.6 GetConfiguration (the answer carries
 // the values; Keys selects some, none means all), 2.0.1 GetBaseReport FullInventory (the
 // station answers Accepted and sends its variables in NotifyReport messages afterwards).
+// Components or Criteria (Active, Available, Enabled, Problem) narrow a 2.0.1 report to those
+// components (GetReport instead of GetBaseReport).
 type GetSettings struct {
-	Keys []string `json:"keys,omitempty"`
+	Keys       []string `json:"keys,omitempty"`
+	Components []string `json:"components,omitempty"`
+	Criteria   []string `json:"criteria,omitempty"`
 }
 
 // ChangeSettings asks a station to change settings: 1.6 ChangeConfiguration, one key at a
@@ -57,7 +61,12 @@ type ChangeSettings struct {
 }
 
 // Action implementations of the configuration commands, named after their 2.0.1 messages.
-func (GetSettings) Action() string    { return "GetBaseReport" }
+func (g GetSettings) Action() string {
+	if len(g.Components)+len(g.Criteria) > 0 {
+		return "GetReport"
+	}
+	return "GetBaseReport"
+}
 func (ChangeSettings) Action() string { return "SetVariables" }
 
 // SettingStore keeps the settings of stations. Errors are *ladda.Error: NotFound when
