@@ -142,8 +142,11 @@ func (s *Station) handle16(action string, payload json.RawMessage, refuse bool) 
 			return &v16.RemoteStopTransactionResponse{Status: v16.RemoteStartStopStatusAccepted}
 		})
 	case "DataTransfer":
-		return decode(payload, func(*v16.DataTransferRequest) any {
-			return &v16.DataTransferResponse{Status: v16.DataTransferStatusUnknownVendorId}
+		return decode(payload, func(req *v16.DataTransferRequest) any {
+			if s.cfg.DisplayVendorID == "" || req.VendorID != s.cfg.DisplayVendorID {
+				return &v16.DataTransferResponse{Status: v16.DataTransferStatusUnknownVendorId}
+			}
+			return s.displayTunnel(req, refuse)
 		})
 	case "ClearCache":
 		return decode(payload, func(*v16.ClearCacheRequest) any {
@@ -923,7 +926,14 @@ func (s *Station) getDisplayMessages(req *v201.GetDisplayMessagesRequest, refuse
 	}
 	n := &v201.NotifyDisplayMessagesRequest{RequestID: req.RequestID, MessageInfo: found}
 	s.afterAnswer(func(ctx context.Context) {
-		if err := s.call(ctx, "NotifyDisplayMessages", n, nil); err != nil {
+		var err error
+		if s.cfg.Version == V16 {
+			data, _ := json.Marshal(n)
+			err = s.call(ctx, "DataTransfer", &v16.DataTransferRequest{VendorID: s.cfg.DisplayVendorID, MessageID: "NotifyDisplayMessages", Data: string(data)}, nil)
+		} else {
+			err = s.call(ctx, "NotifyDisplayMessages", n, nil)
+		}
+		if err != nil {
 			s.log.Debug("NotifyDisplayMessages failed", "request", req.RequestID, "err", err)
 		}
 	})
@@ -1011,4 +1021,34 @@ func (s *Station) sendLocalList(version int, full bool, updates []listUpdate, re
 	}
 	s.listVersion = version
 	return "Accepted"
+}
+
+// displayTunnel answers a 2.0.1 display-message request carried in a 1.6 DataTransfer (see
+// Config.DisplayVendorID): the answer's data is the 2.0.1 response as JSON text.
+func (s *Station) displayTunnel(req *v16.DataTransferRequest, refuse bool) *v16.DataTransferResponse {
+	var res any
+	switch req.MessageID {
+	case "SetDisplayMessage":
+		var r v201.SetDisplayMessageRequest
+		if json.Unmarshal([]byte(req.Data), &r) != nil {
+			return &v16.DataTransferResponse{Status: v16.DataTransferStatusRejected}
+		}
+		res = &v201.SetDisplayMessageResponse{Status: s.setDisplayMessage(r.Message, refuse)}
+	case "GetDisplayMessages":
+		var r v201.GetDisplayMessagesRequest
+		if json.Unmarshal([]byte(req.Data), &r) != nil {
+			return &v16.DataTransferResponse{Status: v16.DataTransferStatusRejected}
+		}
+		res = &v201.GetDisplayMessagesResponse{Status: s.getDisplayMessages(&r, refuse)}
+	case "ClearDisplayMessage":
+		var r v201.ClearDisplayMessageRequest
+		if json.Unmarshal([]byte(req.Data), &r) != nil {
+			return &v16.DataTransferResponse{Status: v16.DataTransferStatusRejected}
+		}
+		res = &v201.ClearDisplayMessageResponse{Status: s.clearDisplayMessage(r.ID, refuse)}
+	default:
+		return &v16.DataTransferResponse{Status: v16.DataTransferStatusUnknownMessageId}
+	}
+	data, _ := json.Marshal(res)
+	return &v16.DataTransferResponse{Status: v16.DataTransferStatusAccepted, Data: string(data)}
 }

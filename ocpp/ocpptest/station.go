@@ -106,6 +106,12 @@ type Config struct {
 	DisableStationWideReservations bool
 	// CallTimeout bounds the wait for each answer of the CSMS. Default 30 s.
 	CallTimeout time.Duration
+	// DisplayVendorID makes a 1.6 station take display messages as DataTransfer with this
+	// vendorId, the way some vendors carry 2.0.1 display messages in 1.6: messageId is the
+	// 2.0.1 action (SetDisplayMessage, GetDisplayMessages, ClearDisplayMessage), data the 2.0.1
+	// request as JSON text, and the answer's data the 2.0.1 response; the messages a query
+	// finds come back the same way (messageId NotifyDisplayMessages). Empty: no display.
+	DisplayVendorID string
 	// DisableHeartbeat stops the station from sending heartbeats on its own. By default,
 	// after an accepted boot, it sends one whenever it sent nothing for the heartbeat interval.
 	DisableHeartbeat bool
