@@ -24,10 +24,24 @@ type LocalLists interface {
 	SaveSentLocalList(ctx context.Context, id ladda.StationID, version int, entries []station.LocalAuthEntry) error
 }
 
-// AssignLocalList sets the tokens on a station's local authorisation list; they are sent to the
-// station by SendLocalList. Errors: Invalid for an unknown token or more than 10,000 tokens.
-func (s *Service) AssignLocalList(ctx context.Context, id ladda.StationID, tokens []string) error {
+// AssignLocalList sets the tokens on a station's local authorisation list: tokens, and every
+// token that belongs to one of groups now (a fleet's cards); they are sent to the station by
+// SendLocalList. Errors: Invalid for an unknown token or group, or more than 10,000 tokens.
+func (s *Service) AssignLocalList(ctx context.Context, id ladda.StationID, tokens, groups []string) error {
 	const op = "charging.AssignLocalList"
+	for _, g := range groups {
+		members, err := s.groupTokens(ctx, g)
+		if err != nil {
+			return ladda.Wrap(op, err)
+		}
+		if len(members) == 0 {
+			return ladda.Errorf(ladda.Invalid, op, "no idToken belongs to group %q", g)
+		}
+		tokens = append(tokens, members...)
+		if len(tokens) > 10000 {
+			break
+		}
+	}
 	if len(tokens) > 10000 {
 		return ladda.Errorf(ladda.Invalid, op, "a local list holds at most 10000 tokens")
 	}
@@ -40,6 +54,26 @@ func (s *Service) AssignLocalList(ctx context.Context, id ladda.StationID, token
 		}
 	}
 	return ladda.Wrap(op, s.store.SetLocalList(ctx, id, tokens))
+}
+
+// groupTokens returns the tokens of a group, at most 10,001.
+func (s *Service) groupTokens(ctx context.Context, group string) ([]string, error) {
+	var out []string
+	after := ""
+	for len(out) <= 10000 {
+		page, err := s.store.IDTokens(ctx, TokenFilter{GroupID: &group, After: after, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range page {
+			out = append(out, t.Token)
+		}
+		if len(page) < 1000 {
+			break
+		}
+		after = page[len(page)-1].Token
+	}
+	return out, nil
 }
 
 // LocalList returns the tokens assigned to a station and the version the station last accepted.

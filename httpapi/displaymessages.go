@@ -22,6 +22,7 @@ type DisplayMessage struct {
 	EndAt       *time.Time `json:"endAt,omitempty" doc:"Remove it at this time; must be after startAt. Absent: until cleared."`
 	StationTxID string     `json:"stationTransactionId,omitempty" maxLength:"36" doc:"Show it only during this transaction (the station's own id for it); a station that does not run it answers UnknownTransaction."`
 	EVSEID      int        `json:"evseId,omitempty" minimum:"0" maximum:"2147483647" doc:"Show it only on this EVSE's display; absent or 0: the station's displays."`
+	VendorID    string     `json:"vendorId,omitempty" maxLength:"255" doc:"OCPP 1.6 stations only, which have no standard display messages: the vendorId under which the station's vendor takes the 2.0.1 message in DataTransfer."`
 }
 
 type setDisplayMessageInput struct {
@@ -47,18 +48,19 @@ func (s *server) setDisplayMessage(ctx context.Context, in *setDisplayMessageInp
 		EndAt:         utcPtr(b.EndAt),
 		StationTxID:   b.StationTxID,
 		DisplayEVSEID: b.EVSEID,
-	}})
+	}, VendorID: b.VendorID})
 }
 
 type clearDisplayMessageInput struct {
 	ID        string `path:"id" maxLength:"48"`
 	MessageID int    `path:"messageId" minimum:"0" maximum:"2147483647"`
+	VendorID  string `query:"vendorId" maxLength:"255" doc:"OCPP 1.6 stations: see the vendorId of a message."`
 }
 
 // clearDisplayMessage handles DELETE /api/v1/stations/{id}/display-messages/{messageId}: removes
 // a message from the station's screen. A station that does not know it answers Unknown.
 func (s *server) clearDisplayMessage(ctx context.Context, in *clearDisplayMessageInput) (*commandOutput, error) {
-	return s.execute(ctx, in.ID, station.ClearDisplayMessage{ID: in.MessageID})
+	return s.execute(ctx, in.ID, station.ClearDisplayMessage{ID: in.MessageID, VendorID: in.VendorID})
 }
 
 type queryDisplayMessagesInput struct {
@@ -67,6 +69,7 @@ type queryDisplayMessagesInput struct {
 		IDs      []int  `json:"ids,omitempty" maxItems:"100" minimum:"0" maximum:"2147483647" doc:"Only the messages with these ids."`
 		Priority string `json:"priority,omitempty" enum:"AlwaysFront,InFront,NormalCycle" doc:"Only the messages of this priority."`
 		State    string `json:"state,omitempty" enum:"Charging,Faulted,Idle,Unavailable" doc:"Only the messages for this state."`
+		VendorID string `json:"vendorId,omitempty" maxLength:"255" doc:"OCPP 1.6 stations: see the vendorId of a message."`
 	} `nameHint:"DisplayMessageQuery" doc:"Optional: no body (or {}) asks for every message. The filters combine."`
 }
 
@@ -77,7 +80,7 @@ type queryDisplayMessagesInput struct {
 func (s *server) queryDisplayMessages(ctx context.Context, in *queryDisplayMessagesInput) (*commandOutput, error) {
 	cmd := station.GetDisplayMessages{RequestID: s.nextRequestID()}
 	if b := in.Body; b != nil {
-		cmd.IDs, cmd.Priority, cmd.State = b.IDs, b.Priority, b.State
+		cmd.IDs, cmd.Priority, cmd.State, cmd.VendorID = b.IDs, b.Priority, b.State, b.VendorID
 	}
 	return s.execute(ctx, in.ID, cmd)
 }

@@ -295,3 +295,34 @@ func TestDisplayMessageBadBodies(t *testing.T) {
 		t.Errorf("logged %+v", l.Items)
 	}
 }
+
+// TestDisplayMessages16: a 1.6 station whose vendor carries display messages in DataTransfer
+// gets them that way when the request names the vendor; its answers and reports come back as
+// for 2.0.1.
+func TestDisplayMessages16(t *testing.T) {
+	t.Parallel()
+	e := newCommandEnv(t, 10*time.Second)
+	const vendor = "com.example.display"
+	st := e.mustSimulatedWith(t, ocpptest.Config{ID: "DISPLAY-V16", Version: ocpptest.V16, DisplayVendorID: vendor})
+	msg := map[string]any{"id": 3, "priority": "InFront", "format": "UTF8", "content": "Gratis laddning i helgen", "vendorId": vendor}
+	c := e.call(t, http.MethodPost, displayPath("DISPLAY-V16", ""), msg).mustCommand(t)
+	checkOutcome(t, c, outcome{status: "Accepted"})
+	if c.Action != "SetDisplayMessage" {
+		t.Errorf("logged as %s", c.Action)
+	}
+	if shown := st.DisplayMessages(); len(shown) != 1 || shown[0].ID != 3 || shown[0].Message.Content != "Gratis laddning i helgen" {
+		t.Errorf("the station shows %+v", shown)
+	}
+	c = e.call(t, http.MethodPost, displayPath("DISPLAY-V16", "/query"), map[string]any{"vendorId": vendor}).mustCommand(t)
+	checkOutcome(t, c, outcome{status: "Accepted"})
+	if got := e.mustDisplayReport(t, "DISPLAY-V16", requestIDOf(t, c)); !slices.Equal(got, []int{3}) {
+		t.Errorf("reported %v, want [3]", got)
+	}
+	checkOutcome(t, e.call(t, http.MethodDelete, displayPath("DISPLAY-V16", "/3?vendorId="+vendor), nil).mustCommand(t), outcome{status: "Accepted"})
+	checkOutcome(t, e.call(t, http.MethodDelete, displayPath("DISPLAY-V16", "/3?vendorId="+vendor), nil).mustCommand(t), outcome{status: "Unknown"})
+	msg["vendorId"] = "com.example.other"
+	checkOutcome(t, e.call(t, http.MethodPost, displayPath("DISPLAY-V16", ""), msg).mustCommand(t), outcome{status: "UnknownVendorId"})
+	if shown := st.DisplayMessages(); len(shown) != 0 {
+		t.Errorf("the station shows %+v after the clear and a message for another vendor", shown)
+	}
+}

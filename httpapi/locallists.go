@@ -19,6 +19,7 @@ type putLocalListInput struct {
 	ID   string `path:"id" maxLength:"48"`
 	Body struct {
 		IDTokens []string `json:"idTokens" maxItems:"10000" uniqueItems:"true" doc:"Replaces the tokens of the list; each must exist (see /id-tokens). An empty array empties it. The station learns of the change with the next send." minLength:"1" maxLength:"36"`
+		Groups   []string `json:"groups,omitempty" maxItems:"100" uniqueItems:"true" minLength:"1" maxLength:"36" doc:"Also every token of these groups (groupId), as they are now: a fleet's cards. Tokens added to a group later join the list when it is assigned again."`
 	} `nameHint:"LocalListAssignment"`
 }
 
@@ -30,7 +31,7 @@ type localListOutput struct {
 // station's local list. Nothing is sent to the station yet.
 func (s *server) putLocalList(ctx context.Context, in *putLocalListInput) (*localListOutput, error) {
 	id := ladda.StationID(in.ID)
-	if err := s.charging.AssignLocalList(ctx, id, in.Body.IDTokens); err != nil {
+	if err := s.charging.AssignLocalList(ctx, id, in.Body.IDTokens, in.Body.Groups); err != nil {
 		return nil, err
 	}
 	return s.localList(ctx, id)

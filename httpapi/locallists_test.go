@@ -216,6 +216,20 @@ func TestLocalListErrors(t *testing.T) {
 			t.Errorf("%s: list is %+v, want the first assignment, never sent", id, l)
 		}
 	}
+	// A group brings its tokens as they are now; an unknown group is refused.
+	for _, tok := range []string{"FLEET-2", "FLEET-1"} {
+		e.mustToken(t, charging.IDToken{Token: tok, Type: "ISO14443", Status: charging.Accepted, GroupID: "FLEET"})
+	}
+	var l LocalList
+	e.call(t, http.MethodPut, listPath("LIST-OFF", ""), map[string]any{"idTokens": []string{"ERR-A", "FLEET-1"}, "groups": []string{"FLEET"}}).
+		mustStatus(t, http.StatusOK).decode(t, &l)
+	if !slices.Equal(l.IDTokens, []string{"ERR-A", "FLEET-1", "FLEET-2"}) {
+		t.Errorf("list with a group: %v", l.IDTokens)
+	}
+	p := e.call(t, http.MethodPut, listPath("LIST-OFF", ""), map[string]any{"idTokens": []string{}, "groups": []string{"NO-GROUP"}}).mustProblem(t, http.StatusUnprocessableEntity)
+	if !strings.Contains(p.Detail, "NO-GROUP") {
+		t.Errorf("unknown group: %q", p.Detail)
+	}
 	// An empty list is a list too: it can be assigned and is sent as such.
 	e.call(t, http.MethodPut, listPath("LIST-OFF", ""), map[string]any{"idTokens": []string{}}).mustStatus(t, http.StatusOK)
 	if l := e.mustLocalList(t, "LIST-OFF"); len(l.IDTokens) != 0 || l.IDTokens == nil {

@@ -80,6 +80,13 @@ func (c *Commander) Execute(ctx context.Context, id ladda.StationID, cmd station
 			out.Data = string(a.Data) // 2.0.1 data is any JSON
 		}
 	}
+	if action == "DataTransfer" && displayVendor(cmd) != "" && out.Status == "Accepted" {
+		// A display message carried in 1.6: the station's word is the 2.0.1 answer inside.
+		var inner answer
+		if json.Unmarshal([]byte(out.Data), &inner) == nil && inner.Status != "" {
+			out.Status = inner.Status
+		}
+	}
 	return out, nil
 }
 
@@ -253,11 +260,42 @@ func message(version string, cmd station.Command) (string, any, error) {
 		return "CancelReservation", &v201.CancelReservationRequest{ReservationID: int(c.ReservationID)}, nil
 	case station.SetDisplayMessage, station.GetDisplayMessages, station.ClearDisplayMessage:
 		if isV16 {
-			return "", nil, commandError("OCPP 1.6 has no standard display messages")
+			return displayTunnel(cmd)
 		}
 		return displayMessage(cmd)
 	}
 	return "", nil, commandError("unknown command " + cmd.Action())
+}
+
+// displayVendor is the vendorId a display-message command names for 1.6 stations.
+func displayVendor(cmd station.Command) string {
+	switch c := cmd.(type) {
+	case station.SetDisplayMessage:
+		return c.VendorID
+	case station.GetDisplayMessages:
+		return c.VendorID
+	case station.ClearDisplayMessage:
+		return c.VendorID
+	}
+	return ""
+}
+
+// displayTunnel carries a 2.0.1 display-message command in a 1.6 DataTransfer of the vendor
+// the command names (see station.SetDisplayMessage).
+func displayTunnel(cmd station.Command) (string, any, error) {
+	vendor := displayVendor(cmd)
+	if vendor == "" {
+		return "", nil, commandError("OCPP 1.6 has no standard display messages: give vendorId to send them as the station's vendor does, in DataTransfer")
+	}
+	action, req, err := displayMessage(cmd)
+	if err != nil {
+		return "", nil, err
+	}
+	data, err := json.Marshal(req)
+	if err != nil {
+		return "", nil, err
+	}
+	return "DataTransfer", &v16.DataTransferRequest{VendorID: vendor, MessageID: action, Data: string(data)}, nil
 }
 
 // displayMessage builds the 2.0.1 display-message commands.

@@ -186,9 +186,14 @@ type DisplayMessage struct {
 	DisplayEVSEID int        `json:"evseId,omitempty"`               // show only on this EVSE's display
 }
 
-// SetDisplayMessage shows a message on a station's screen.
+// SetDisplayMessage shows a message on a station's screen. OCPP 1.6 has no display messages;
+// a 1.6 station whose vendor carries the 2.0.1 messages in DataTransfer gets them that way
+// when VendorID names that vendor (messageId: the 2.0.1 action; data: the 2.0.1 request as
+// JSON text; the answer's data: the 2.0.1 response). The same holds for GetDisplayMessages and
+// ClearDisplayMessage.
 type SetDisplayMessage struct {
-	Message DisplayMessage `json:"message"`
+	Message  DisplayMessage `json:"message"`
+	VendorID string         `json:"vendorId,omitempty"`
 }
 
 // GetDisplayMessages asks a station which messages it shows; it answers Accepted and reports
@@ -199,11 +204,13 @@ type GetDisplayMessages struct {
 	Priority  string `json:"priority,omitempty"`
 	State     string `json:"state,omitempty"`
 	RequestID int    `json:"requestId"`
+	VendorID  string `json:"vendorId,omitempty"` // 1.6: see SetDisplayMessage
 }
 
 // ClearDisplayMessage removes a message from a station's screen.
 type ClearDisplayMessage struct {
-	ID int `json:"id"`
+	ID       int    `json:"id"`
+	VendorID string `json:"vendorId,omitempty"` // 1.6: see SetDisplayMessage
 }
 
 // Action implementations of the display-message commands.
