@@ -23,6 +23,7 @@ type Config struct {
 	MaxFileSize           int64         // largest firmware image or station upload, in bytes
 	CACert                string        // PEM certificate of the CA that signs stations' certificates
 	CAKey                 string        // PEM private key of CACert
+	ContractProviderURL   string        // where EVs' contract certificate requests go (Plug & Charge)
 	TLSCert               string        // PEM certificate for HTTPS/WSS (security profiles 2 and 3)
 	TLSKey                string        // PEM private key for TLSCert
 	ClientCA              string        // PEM CA bundle that signs station client certificates (profile 3)
@@ -60,6 +61,7 @@ var Fields = []Field{
 	}},
 	{"ca-cert", "LADDA_CA_CERT", "", "PEM certificate of the CA that signs the certificates stations ask for (SignCertificate); empty: Ladda's own CA, made once in DATA-DIR/pki", func(c *Config, v string) error { c.CACert = v; return nil }},
 	{"ca-key", "LADDA_CA_KEY", "", "PEM private key for --ca-cert", func(c *Config, v string) error { c.CAKey = v; return nil }},
+	{"contract-provider-url", "LADDA_CONTRACT_PROVIDER_URL", "", "http(s) URL of the bridge to your V2G PKI that answers EVs' contract certificate requests (Get15118EVCertificate); empty: they fail", func(c *Config, v string) error { c.ContractProviderURL = v; return nil }},
 	{"tls-cert", "LADDA_TLS_CERT", "", "PEM certificate file; enables HTTPS and WSS (OCPP security profile 2)", func(c *Config, v string) error { c.TLSCert = v; return nil }},
 	{"tls-key", "LADDA_TLS_KEY", "", "PEM private key file for --tls-cert", func(c *Config, v string) error { c.TLSKey = v; return nil }},
 	{"client-ca", "LADDA_CLIENT_CA", "", "PEM CA file for station client certificates whose CN is the station id (profile 3)", func(c *Config, v string) error { c.ClientCA = v; return nil }},
@@ -187,6 +189,11 @@ func (c Config) Validate() error {
 	}
 	if (c.CACert == "") != (c.CAKey == "") {
 		bad("ca-cert", "needs --ca-key, and the other way round")
+	}
+	if c.ContractProviderURL != "" {
+		if u, err := url.Parse(c.ContractProviderURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("contract-provider-url", "must be an http or https URL")
+		}
 	}
 	if c.DataDir == "" {
 		bad("data-dir", "must not be empty")

@@ -12,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"math/big"
@@ -216,5 +217,35 @@ func TestHTTPOCSP(t *testing.T) {
 	bad = hashOf(p.root, 7, "file:///etc/passwd")
 	if _, err := o.Check(ctx, bad); err == nil {
 		t.Error("a file URL was asked")
+	}
+}
+
+func TestHTTPContractProvider(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in map[string]string
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || r.Header.Get("Content-Type") != "application/json" {
+			http.Error(w, "bad", http.StatusBadRequest)
+			return
+		}
+		switch in["exiRequest"] {
+		case "fail":
+			http.Error(w, "no contract", http.StatusNotFound)
+		case "empty":
+			w.Write([]byte(`{}`))
+		default:
+			json.NewEncoder(w).Encode(map[string]string{"exiResponse": in["stationId"] + "/" + in["action"] + "/" + in["iso15118SchemaVersion"] + "/" + in["exiRequest"]})
+		}
+	}))
+	defer srv.Close()
+	p := HTTPContractProvider{URL: srv.URL}
+	ctx := context.Background()
+	if got, err := p.EVCertificate(ctx, "CS-1", "urn:iso:15118:2:2013:MsgDef", "Install", "AAEC"); err != nil || got != "CS-1/Install/urn:iso:15118:2:2013:MsgDef/AAEC" {
+		t.Errorf("EVCertificate = %q, %v", got, err)
+	}
+	for _, exi := range []string{"fail", "empty"} {
+		if _, err := p.EVCertificate(ctx, "CS-1", "v", "Update", exi); err == nil {
+			t.Errorf("%s: no error", exi)
+		}
 	}
 }

@@ -105,7 +105,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	certificates := pki.NewService(db, ca, stations, pki.Options{CACertificate: ca.Certificate(), OCSP: pki.HTTPOCSP{}, Logger: log})
+	pkiOptions := pki.Options{CACertificate: ca.Certificate(), OCSP: pki.HTTPOCSP{}, Logger: log}
+	if cfg.ContractProviderURL != "" {
+		pkiOptions.Contracts = pki.HTTPContractProvider{URL: cfg.ContractProviderURL}
+	}
+	certificates := pki.NewService(db, ca, stations, pkiOptions)
 
 	router := ocpp.NewRouter(ocpp.RouterConfig{Stations: stations, Charging: chargingSvc, Firmware: campaigns, PKI: certificates, Validator: validator, Logger: log})
 	gw, err := gateway.New(gateway.Config{
