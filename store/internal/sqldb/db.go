@@ -273,3 +273,20 @@ func (db *DB) wrap(op string, err error) error {
 func (db *DB) notFound(op, format string, args ...any) error {
 	return Refuse(ladda.Errorf(ladda.NotFound, db.d.Name+"."+op, format, args...))
 }
+
+// byID reads the one row query selects for id with scan, as operation op; NotFound, naming it
+// what, when there is none.
+func byID[T any](ctx context.Context, db *DB, op, query string, id int64, scan func(*sql.Rows) ([]*T, error), what string) (*T, error) {
+	rows, err := db.reader().query(ctx, query, id)
+	if err != nil {
+		return nil, db.wrap(op, err)
+	}
+	list, err := scan(rows)
+	if err != nil {
+		return nil, db.wrap(op, err)
+	}
+	if len(list) == 0 {
+		return nil, ladda.Errorf(ladda.NotFound, db.d.Name+"."+op, "%s %d not found", what, id)
+	}
+	return list[0], nil
+}

@@ -229,19 +229,7 @@ func (db *DB) mustExistAll(ctx context.Context, w run, op string, stations []byt
 
 // Campaign returns one campaign; see firmware.Store. Errors: NotFound.
 func (db *DB) Campaign(ctx context.Context, id int64) (*firmware.Campaign, error) {
-	const op = "Campaign"
-	rows, err := db.reader().query(ctx, db.q.Firmware.Campaign, id)
-	if err != nil {
-		return nil, db.wrap(op, err)
-	}
-	list, err := scanCampaigns(rows)
-	if err != nil {
-		return nil, db.wrap(op, err)
-	}
-	if len(list) == 0 {
-		return nil, ladda.Errorf(ladda.NotFound, db.d.Name+"."+op, "campaign %d not found", id)
-	}
-	return list[0], nil
+	return byID(ctx, db, "Campaign", db.q.Firmware.Campaign, id, scanCampaigns, "campaign")
 }
 
 // Campaigns lists campaigns newest (highest ID) first; see firmware.Store. A non-positive

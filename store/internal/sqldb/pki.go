@@ -97,19 +97,7 @@ func (db *DB) ChangeCertificate(ctx context.Context, id int64, from []pki.CertSt
 
 // Certificate returns one certificate request; see pki.Store. Errors: NotFound.
 func (db *DB) Certificate(ctx context.Context, id int64) (*pki.Certificate, error) {
-	const op = "Certificate"
-	rows, err := db.reader().query(ctx, db.q.PKI.Certificate, id)
-	if err != nil {
-		return nil, db.wrap(op, err)
-	}
-	list, err := scanCertificates(rows)
-	if err != nil {
-		return nil, db.wrap(op, err)
-	}
-	if len(list) == 0 {
-		return nil, ladda.Errorf(ladda.NotFound, db.d.Name+"."+op, "certificate request %d not found", id)
-	}
-	return list[0], nil
+	return byID(ctx, db, "Certificate", db.q.PKI.Certificate, id, scanCertificates, "certificate request")
 }
 
 // Certificates lists the certificate requests f selects, newest (highest ID) first; see

@@ -114,19 +114,7 @@ func slot(start, end time.Time) string {
 
 // Reservation returns one reservation; see charging.Reservations. Errors: NotFound.
 func (db *DB) Reservation(ctx context.Context, id int64) (*charging.Reservation, error) {
-	const op = "Reservation"
-	rows, err := db.reader().query(ctx, db.q.Reservation.Get, id)
-	if err != nil {
-		return nil, db.wrap(op, err)
-	}
-	list, err := scanReservations(rows)
-	if err != nil {
-		return nil, db.wrap(op, err)
-	}
-	if len(list) == 0 {
-		return nil, ladda.Errorf(ladda.NotFound, db.d.Name+"."+op, "reservation %d not found", id)
-	}
-	return list[0], nil
+	return byID(ctx, db, "Reservation", db.q.Reservation.Get, id, scanReservations, "reservation")
 }
 
 // Reservations lists the reservations f selects, newest (highest ID) first unless
