@@ -62,6 +62,18 @@ type RemoteStarts interface {
 // with the command log kept.
 type StationCommands interface {
 	Execute(ctx context.Context, id ladda.StationID, cmd station.Command, requestedBy string) (*station.CommandRecord, error)
+	// Station returns a station; Ladda's own retries skip stations that are not connected,
+	// so that an offline station's command log does not fill with attempts.
+	Station(ctx context.Context, id ladda.StationID) (*station.Station, error)
+}
+
+// connected reports whether a station is connected, as the store knows; false when it cannot
+// tell.
+func connected(ctx context.Context, c interface {
+	Station(ctx context.Context, id ladda.StationID) (*station.Station, error)
+}, id ladda.StationID) bool {
+	st, err := c.Station(ctx, id)
+	return err == nil && st.Connected
 }
 
 // SetStationCommands tells the service how to send commands. Call it once, before use.

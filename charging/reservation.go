@@ -367,6 +367,9 @@ func (s *Service) RunReservations(ctx context.Context) {
 		return
 	}
 	for _, r := range list(ReservationFilter{Statuses: []ReservationStatus{ReservationScheduled}, StartsBefore: now.Add(reservationLead)}) {
+		if !connected(ctx, s.commands, r.StationID) {
+			continue // sent when the station is back, until the slot ends
+		}
 		if change(r, ReservationScheduled, ReservationChange{Status: ReservationSending}) {
 			if _, err := s.sendReservation(ctx, r, station.RequestedBySystem, true); err != nil && !ladda.IsKind(err, ladda.Conflict) && ctx.Err() == nil {
 				s.log.Warn("sending a scheduled reservation", "reservation", r.ID, "station", r.StationID, "err", err)
@@ -377,6 +380,9 @@ func (s *Service) RunReservations(ctx context.Context) {
 		return
 	}
 	for _, r := range list(ReservationFilter{Statuses: []ReservationStatus{ReservationAccepted}, StartsBefore: now.Add(-s.cfg.NoShowAfter)}) {
+		if !connected(ctx, s.commands, r.StationID) {
+			continue // released when the station is back, or it expires
+		}
 		rec, err := s.commands.Execute(ctx, r.StationID, station.CancelReservation{ReservationID: r.ID}, station.RequestedBySystem)
 		if err != nil || rec.Outcome != station.CommandAnswered {
 			continue // not told: tried again on the next pass, until the slot ends

@@ -27,9 +27,12 @@ const (
 	sendingFor = 2 * time.Minute
 )
 
-// Commands sends commands to stations with the command log kept: station.Service.
+// Commands sends commands to stations with the command log kept: station.Service. Station
+// tells whether a station is connected: the update is sent only to connected ones, so that an
+// offline station's command log does not fill with attempts.
 type Commands interface {
 	Execute(ctx context.Context, id ladda.StationID, cmd station.Command, requestedBy string) (*station.CommandRecord, error)
+	Station(ctx context.Context, id ladda.StationID) (*station.Station, error)
 }
 
 // Links makes the link from which a station downloads image name, valid for ttl.
@@ -287,6 +290,14 @@ func (s *Service) step(ctx context.Context, c *Campaign) error {
 		return err
 	}
 	for _, t := range due {
+		if st, err := s.commands.Station(ctx, t.StationID); err != nil || !st.Connected {
+			// Not connected: tried again later, without a command log entry each time.
+			if _, err := s.store.ChangeTarget(ctx, c.ID, t.StationID, []TargetStatus{TargetPending},
+				TargetChange{Detail: "offline: tried again when connected", NextAttemptAt: now.Add(s.cfg.RetryAfter), At: now}); err != nil {
+				return err
+			}
+			continue
+		}
 		ok, err := s.store.ChangeTarget(ctx, c.ID, t.StationID, []TargetStatus{TargetPending},
 			TargetChange{Status: TargetSending, Detail: "sending", NextAttemptAt: now.Add(sendingFor), At: now})
 		if err != nil {

@@ -77,19 +77,14 @@ func TestFirmwareCampaign(t *testing.T) {
 	if got["CAMP-C"].Status != "Failed" || got["CAMP-C"].Detail != "the station answered Rejected" {
 		t.Errorf("C: %+v, want failed with the station's refusal", got["CAMP-C"])
 	}
-	if got["CAMP-D"].Status != "Pending" || got["CAMP-D"].Attempts != 1 {
-		t.Errorf("D: %+v, want pending after one attempt", got["CAMP-D"])
-	}
-	e.firmware.Step(ctx) // not due yet: no second attempt
-	if d := e.campaignStations(t, c.ID)["CAMP-D"]; d.Attempts != 1 {
-		t.Errorf("D was tried again at once: %+v", d)
+	if d := got["CAMP-D"]; d.Status != "Pending" || d.Attempts != 0 || d.Detail != "offline: tried again when connected" {
+		t.Errorf("D: %+v, want pending, not tried while offline", d)
 	}
 	e.clock.Advance(2 * time.Minute)
 	e.firmware.Step(ctx)
-	if d := e.campaignStations(t, c.ID)["CAMP-D"]; d.Attempts != 2 || d.Status != "Pending" {
-		t.Errorf("D after its retry time: %+v, want a second attempt", d)
+	if log := e.mustCommands(t, "CAMP-D", "").Items; len(log) != 0 {
+		t.Errorf("the offline station's command log has %d entries, want none", len(log))
 	}
-
 	// The deadline passes: D fails, and the campaign is over.
 	e.clock.Advance(time.Hour)
 	e.firmware.Step(ctx)

@@ -248,8 +248,11 @@ func TestReservationErrors(t *testing.T) {
 	// Its slot begins while the station is still offline: Ladda keeps trying until it ends.
 	e.clock.Advance(2 * time.Hour)
 	e.charging.RunReservations(context.Background())
-	if got := e.mustReservation(t, later.ID); got.Status != "Scheduled" || got.CommandID == nil {
-		t.Errorf("sent to an offline station: %+v, want Scheduled with the failed command", got)
+	if got := e.mustReservation(t, later.ID); got.Status != "Scheduled" || got.CommandID != nil {
+		t.Errorf("due at an offline station: %+v, want still Scheduled, not sent", got)
+	}
+	if log := e.mustCommands(t, "RES-OFF", "").Items; len(log) != 1 {
+		t.Errorf("the offline station's command log has %d entries, want only the booking for now", len(log))
 	}
 	e.call(t, http.MethodGet, "/api/v1/reservations/99999", nil).mustProblem(t, http.StatusNotFound)
 	e.call(t, http.MethodPost, "/api/v1/reservations/99999/cancel", nil).mustProblem(t, http.StatusNotFound)

@@ -13,9 +13,11 @@ import (
 	"github.com/ladda-csms/ladda/station"
 )
 
-// Commands sends commands to stations with the command log kept: station.Service.
+// Commands sends commands to stations with the command log kept: station.Service. Station
+// tells whether a station is connected: certificates are delivered only to connected ones.
 type Commands interface {
 	Execute(ctx context.Context, id ladda.StationID, cmd station.Command, requestedBy string) (*station.CommandRecord, error)
+	Station(ctx context.Context, id ladda.StationID) (*station.Station, error)
 }
 
 // ContractProvider obtains ISO 15118 contract certificates for EVs (2.0.1
@@ -182,6 +184,9 @@ func (s *Service) sign(ctx context.Context, c *Certificate) error {
 // deliver sends an issued certificate to its station (CertificateSigned) and records the
 // answer. A station that is offline gets it on a later pass.
 func (s *Service) deliver(ctx context.Context, c *Certificate) error {
+	if st, err := s.commands.Station(ctx, c.StationID); err != nil || !st.Connected {
+		return nil // delivered on a pass when it is connected
+	}
 	rec, err := s.commands.Execute(ctx, c.StationID, station.CertificateSigned{Kind: c.Kind, Chain: c.PEM}, station.RequestedBySystem)
 	if rec == nil || (rec.Outcome != station.CommandAnswered && rec.Outcome != station.CommandFailed) {
 		return nil // not delivered: offline or no answer; tried again later
