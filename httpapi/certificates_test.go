@@ -82,7 +82,17 @@ func TestStationCertificates(t *testing.T) {
 				if !ok {
 					t.Fatalf("%s: the station installed nothing", kind)
 				}
-				if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil || leaf.Subject.CommonName != id {
+				_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+				if kind == "V2GCertificate" {
+					// V2G certificates come from Ladda's separate V2G root, never from the CSMS root.
+					chain, _ := pki.ParseChain(got.Certificate)
+					v2gRoots := x509.NewCertPool()
+					v2gRoots.AddCert(chain[len(chain)-1])
+					_, verr := leaf.Verify(x509.VerifyOptions{Roots: v2gRoots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+					if err == nil || verr != nil || chain[len(chain)-1].Equal(caCert[0]) {
+						t.Errorf("V2G certificate: chains to the CSMS root: %v; to its V2G root: %v", err == nil, verr)
+					}
+				} else if err != nil || leaf.Subject.CommonName != id {
 					t.Errorf("%s: the station's certificate %v does not chain to Ladda's CA: %v", kind, leaf.Subject, err)
 				}
 			}

@@ -34,13 +34,17 @@ type Signer interface {
 	Sign(ctx context.Context, id ladda.StationID, kind string, csrPEM string) (chainPEM string, err error)
 }
 
-// CA is Ladda's own certificate authority: an ECDSA P-256 key and its self-signed root.
+// CA is Ladda's own certificate authority: an ECDSA P-256 key and its self-signed root, which
+// signs stations' certificates towards the CSMS. V2G certificates (TLS server certificates
+// towards EVs) come from a separate root (V2G), so that a station's V2G certificate can never
+// pass for the CSMS with stations that trust this CA.
 type CA struct {
 	cert     *x509.Certificate
 	certPEM  string
 	key      crypto.Signer
 	validFor time.Duration
 	clock    ladda.Clock
+	v2g      *CA // signs KindV2G; nil: Ladda signs no V2G certificates
 }
 
 // LoadCA reads the CA from certFile and keyFile (PEM).
@@ -63,9 +67,33 @@ func LoadCA(certFile, keyFile string, validFor time.Duration, clock ladda.Clock)
 	return newCA(cert, key, validFor, clock), nil
 }
 
-// OpenCA loads Ladda's CA from dir (ca.crt, ca.key), making one the first time.
+// OpenCA loads Ladda's CA from dir (ca.crt, ca.key) and its V2G root (v2g-ca.crt,
+// v2g-ca.key), making them the first time.
 func OpenCA(dir string, validFor time.Duration, clock ladda.Clock) (*CA, error) {
-	certFile, keyFile := filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key")
+	ca, err := openIssuer(dir, "ca", "Ladda CSMS root CA", validFor, clock)
+	if err != nil {
+		return nil, err
+	}
+	if ca.v2g, err = openIssuer(dir, "v2g-ca", "Ladda V2G root CA", validFor, clock); err != nil {
+		return nil, err
+	}
+	return ca, nil
+}
+
+// WithV2G makes the V2G root of dir (see OpenCA) sign ca's V2G certificates: for a CA loaded
+// with LoadCA.
+func (ca *CA) WithV2G(dir string) (*CA, error) {
+	v2g, err := openIssuer(dir, "v2g-ca", "Ladda V2G root CA", ca.validFor, ca.clock)
+	if err != nil {
+		return nil, err
+	}
+	ca.v2g = v2g
+	return ca, nil
+}
+
+// openIssuer loads the issuer base.crt/base.key of dir, making one named cn the first time.
+func openIssuer(dir, base, cn string, validFor time.Duration, clock ladda.Clock) (*CA, error) {
+	certFile, keyFile := filepath.Join(dir, base+".crt"), filepath.Join(dir, base+".key")
 	if _, err := os.Stat(keyFile); err == nil {
 		return LoadCA(certFile, keyFile, validFor, clock)
 	}
@@ -82,7 +110,7 @@ func OpenCA(dir string, validFor time.Duration, clock ladda.Clock) (*CA, error) 
 	now := clock.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:          randomSerial(),
-		Subject:               pkix.Name{CommonName: "Ladda CSMS root CA", Organization: []string{"Ladda"}},
+		Subject:               pkix.Name{CommonName: cn, Organization: []string{"Ladda"}},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.AddDate(20, 0, 0),
 		IsCA:                  true,
@@ -147,7 +175,10 @@ func (ca *CA) Sign(_ context.Context, id ladda.StationID, kind string, csrPEM st
 	switch kind {
 	case KindStation:
 	case KindV2G:
-		usage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		if ca.v2g == nil {
+			return "", ladda.Errorf(ladda.Invalid, op, "Ladda has no V2G root: V2G certificates come from the V2G PKI")
+		}
+		ca, usage = ca.v2g, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	default:
 		return "", ladda.Errorf(ladda.Invalid, op, "unknown certificate kind %q", kind)
 	}

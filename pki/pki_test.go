@@ -18,6 +18,8 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -79,8 +81,19 @@ func TestCA(t *testing.T) {
 		t.Errorf("leaf %v %v, valid %v", leaf.Subject, leaf.PublicKey, leaf.NotAfter.Sub(leaf.NotBefore))
 	}
 	v2g, err := ca.Sign(context.Background(), "CS-1", KindV2G, csr(t, "CS-1", key))
-	if c, _ := ParseChain(v2g); err != nil || c[0].ExtKeyUsage[0] != x509.ExtKeyUsageServerAuth {
-		t.Errorf("V2G certificate: %v", err)
+	c, _ := ParseChain(v2g)
+	if err != nil || c[0].ExtKeyUsage[0] != x509.ExtKeyUsageServerAuth {
+		t.Fatalf("V2G certificate: %v", err)
+	}
+	if _, err := c[0].Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err == nil {
+		t.Error("a station's V2G certificate chains to the CSMS root: it could pass for the CSMS")
+	}
+	external, err := LoadCA(filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key"), time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := external.Sign(context.Background(), "CS-1", KindV2G, csr(t, "CS-1", key)); !ladda.IsKind(err, ladda.Invalid) {
+		t.Errorf("V2G from a CA without a V2G root: %v, want Invalid", err)
 	}
 
 	weak, _ := rsa.GenerateKey(rand.Reader, 1024)
@@ -195,6 +208,9 @@ func TestHTTPOCSP(t *testing.T) {
 	defer srv.Close()
 	ctx := context.Background()
 	o := HTTPOCSP{AllowPrivate: true}
+	if name, key, _ := CertificateHash(p.root, "SHA256"); name != hashOf(p.root, 7, "").IssuerNameHash || key != hashOf(p.root, 7, "").IssuerKeyHash {
+		t.Errorf("CertificateHash = %s %s, want the test's own computation", name, key)
+	}
 	der, err := o.Check(ctx, hashOf(p.root, 7, srv.URL))
 	if err != nil || revoked(der) {
 		t.Fatalf("good certificate: %v, revoked %v", err, revoked(der))
@@ -203,11 +219,37 @@ func TestHTTPOCSP(t *testing.T) {
 	if err != nil || res.Status != ocsp.Good || res.SerialNumber.Int64() != 7 {
 		t.Errorf("response %+v, %v", res, err)
 	}
+	if !good(der, hashOf(p.root, 7, srv.URL), []*x509.Certificate{p.root}, time.Now()) {
+		t.Error("a good, signed answer about serial 7 is not good")
+	}
+	if good(der, hashOf(p.root, 8, srv.URL), []*x509.Certificate{p.root}, time.Now()) {
+		t.Error("an answer about serial 7 vouches for serial 8")
+	}
+	if good(der, hashOf(p.root, 7, srv.URL), []*x509.Certificate{p.root}, time.Now().Add(2*time.Hour)) {
+		t.Error("an answer past its nextUpdate is good")
+	}
+	other := newTestPKI(t)
+	h := hashOf(p.root, 7, srv.URL)
+	h.IssuerNameHash, h.IssuerKeyHash = hashOf(other.root, 7, "").IssuerNameHash, hashOf(other.root, 7, "").IssuerKeyHash
+	if good(der, h, []*x509.Certificate{other.root}, time.Now()) {
+		t.Error("an answer signed by another issuer is good")
+	}
 	if der, err := o.Check(ctx, hashOf(p.root, 666, srv.URL)); err != nil || !revoked(der) {
 		t.Errorf("revoked certificate: %v, revoked %v", err, revoked(der))
 	}
-	if _, err := (HTTPOCSP{}).Check(ctx, hashOf(p.root, 7, srv.URL)); err == nil || !strings.Contains(err.Error(), "private") {
+	if _, err := (HTTPOCSP{}).Check(ctx, hashOf(p.root, 7, srv.URL)); err == nil || !strings.Contains(err.Error(), "public address") {
 		t.Errorf("a loopback responder by default: %v, want refused", err)
+	}
+	redirect := httptest.NewServer(http.RedirectHandler(srv.URL, http.StatusTemporaryRedirect))
+	defer redirect.Close()
+	if _, err := o.Check(ctx, hashOf(p.root, 7, redirect.URL)); err == nil {
+		t.Error("a redirect was followed")
+	}
+	for addr, want := range map[string]bool{"8.8.8.8": true, "127.0.0.1": false, "10.1.2.3": false, "169.254.169.254": false,
+		"100.100.100.200": false, "::ffff:127.0.0.1": false, "2001:4860:4860::8888": true, "fd00::1": false, "64:ff9b::a00:1": false} {
+		if got := public(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("public(%s) = %v, want %v", addr, got, want)
+		}
 	}
 	bad := hashOf(p.root, 7, srv.URL)
 	bad.IssuerKeyHash = "abcd"

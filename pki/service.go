@@ -118,17 +118,33 @@ func (s *Service) Run(ctx context.Context) {
 		case id := <-s.work:
 			s.process(ctx, id)
 		case <-t.C:
-			list, err := s.store.Certificates(ctx, CertFilter{Statuses: []CertStatus{CertRequested, CertIssued}, Limit: 100})
-			if err != nil {
-				if ctx.Err() == nil {
-					s.log.Error("reading certificate requests", "err", err)
-				}
-				continue
+			s.sweep(ctx)
+		}
+	}
+}
+
+// sweep processes every request not yet signed or delivered, a page at a time, skipping those
+// older than a week (a station that never takes its certificate asks again).
+func (s *Service) sweep(ctx context.Context) {
+	f := CertFilter{Statuses: []CertStatus{CertRequested, CertIssued}, Limit: 100}
+	since := s.clock.Now().Add(-7 * 24 * time.Hour)
+	for ctx.Err() == nil {
+		list, err := s.store.Certificates(ctx, f)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("reading certificate requests", "err", err)
 			}
-			for _, c := range list {
+			return
+		}
+		for _, c := range list {
+			if c.RequestedAt.After(since) {
 				s.process(ctx, c.ID)
 			}
 		}
+		if len(list) < f.Limit {
+			return
+		}
+		f.BeforeID = list[len(list)-1].ID
 	}
 }
 
@@ -292,41 +308,54 @@ func (s *Service) EVCertificate(ctx context.Context, id ladda.StationID, schemaV
 
 // CheckContract checks the contract certificate an EV presented for emaid (2.0.1 Authorize
 // with a certificate, or with the hash data of one the station checked itself): the chain
-// against the operator's V2G and MO roots, and, for each hash given, the responder's word on
-// revocation. It returns one of the Contract… outcomes.
+// against the operator's V2G and MO roots, and, for each hash given, the responder's word.
+// It fails closed: a certificate whose revocation status cannot be established (no OCSP
+// client, a responder that does not answer, an answer that is not current, about another
+// certificate or not signed by a trusted issuer) is not accepted (CertChainError). It returns
+// one of the Contract… outcomes.
 func (s *Service) CheckContract(ctx context.Context, id ladda.StationID, emaid, chainPEM string, hashes []OCSPRequest) (string, error) {
-	status := ContractAccepted
-	if chainPEM != "" {
-		var roots []*x509.Certificate
-		for _, kind := range []string{"V2GRootCertificate", "MORootCertificate"} {
-			list, err := s.store.Roots(ctx, kind)
-			if err != nil {
-				return "", ladda.Wrap("pki.CheckContract", err)
-			}
-			for _, r := range list {
-				if chain, err := ParseChain(r.PEM); err == nil {
-					roots = append(roots, chain[0])
-				}
+	var roots []*x509.Certificate
+	for _, kind := range []string{"V2GRootCertificate", "MORootCertificate"} {
+		list, err := s.store.Roots(ctx, kind)
+		if err != nil {
+			return "", ladda.Wrap("pki.CheckContract", err)
+		}
+		for _, r := range list {
+			if chain, err := ParseChain(r.PEM); err == nil {
+				roots = append(roots, chain[0])
 			}
 		}
-		if status = VerifyContract(chainPEM, emaid, roots, s.clock.Now()); status != ContractAccepted {
+	}
+	switch {
+	case chainPEM != "":
+		if status := VerifyContract(chainPEM, emaid, roots, s.clock.Now()); status != ContractAccepted {
 			return status, nil
 		}
-	} else if len(hashes) == 0 {
+	case len(hashes) == 0:
 		return ContractNoCertificate, nil
 	}
+	if len(hashes) == 0 {
+		return ContractAccepted, nil
+	}
 	if s.ocsp == nil {
-		return status, nil
+		return ContractChainError, nil
+	}
+	issuers := roots
+	if chain, err := ParseChain(chainPEM); err == nil {
+		issuers = append(issuers, chain[1:]...)
 	}
 	for _, h := range hashes {
 		der, err := s.ocsp.Check(ctx, h)
 		if err != nil {
 			s.log.Warn("OCSP check of a contract certificate failed", "station", id, "responder", h.ResponderURL, "err", err)
-			continue // not known to be revoked: the token decides
+			return ContractChainError, nil
 		}
 		if revoked(der) {
 			return ContractRevoked, nil
 		}
+		if !good(der, h, issuers, s.clock.Now()) {
+			return ContractChainError, nil
+		}
 	}
-	return status, nil
+	return ContractAccepted, nil
 }

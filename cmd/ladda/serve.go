@@ -326,7 +326,11 @@ func publicURL(configured, scheme string, addr net.Addr) string {
 // openCA loads the CA given by --ca-cert/--ca-key, or Ladda's own in DATA-DIR/pki.
 func openCA(cfg config.Config) (*pki.CA, error) {
 	if cfg.CACert != "" {
-		return pki.LoadCA(cfg.CACert, cfg.CAKey, 0, nil)
+		ca, err := pki.LoadCA(cfg.CACert, cfg.CAKey, 0, nil)
+		if err != nil {
+			return nil, err
+		}
+		return ca.WithV2G(filepath.Join(cfg.DataDir, "pki"))
 	}
 	return pki.OpenCA(filepath.Join(cfg.DataDir, "pki"), 0, nil)
 }
