@@ -223,11 +223,17 @@ func uploadName(name string) string {
 	return out
 }
 
-// PutUpload stores a file a station uploaded. Its name is the time it arrived and the name the
-// station gave it, cleaned, so that no upload replaces another. Errors: Invalid for a file
-// larger than MaxSize.
-func (s *Store) PutUpload(id ladda.StationID, name string, r io.Reader) (File, error) {
+// slotName is what an upload slot may be called: the request id of the log it is for.
+var slotName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
+
+// PutUpload stores a file a station uploaded into slot (one upload per slot: the request it
+// answers). Its name is the slot and the name the station gave it, cleaned. Errors: Invalid for
+// a file larger than MaxSize or a bad slot, Conflict when the slot has its file already.
+func (s *Store) PutUpload(id ladda.StationID, slot, name string, r io.Reader) (File, error) {
 	const op = "files.PutUpload"
+	if !slotName.MatchString(slot) {
+		return File{}, ladda.Errorf(ladda.Invalid, op, "bad upload slot %q", slot)
+	}
 	dir, err := s.stationDir(id)
 	if err != nil {
 		return File{}, err
@@ -235,9 +241,18 @@ func (s *Store) PutUpload(id ladda.StationID, name string, r io.Reader) (File, e
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return File{}, ladda.Wrap(op, err)
 	}
-	stamp := s.clock.Now().UTC().Format("20060102T150405Z")
-	final := stamp + "-" + strconv.FormatUint(s.seq.Add(1), 10) + "-" + uploadName(name)
-	f, _, err := s.write(op, filepath.Join(dir, final), r)
+	// The marker makes the slot single-use, also between concurrent uploads.
+	marker, err := os.OpenFile(filepath.Join(dir, ".slot-"+slot), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if errors.Is(err, fs.ErrExist) {
+		return File{}, ladda.Errorf(ladda.Conflict, op, "this upload link has been used")
+	} else if err != nil {
+		return File{}, ladda.Wrap(op, err)
+	}
+	marker.Close()
+	f, _, err := s.write(op, filepath.Join(dir, slot+"-"+uploadName(name)), r)
+	if err != nil {
+		_ = os.Remove(marker.Name()) // nothing kept: the station may try again
+	}
 	return f, err
 }
 
@@ -259,7 +274,7 @@ func (s *Store) OpenUpload(id ladda.StationID, name string) (*os.File, File, err
 	if err != nil {
 		return nil, File{}, err
 	}
-	if name != uploadName(name) || strings.HasSuffix(name, ".tmp") {
+	if name != uploadName(name) || strings.HasSuffix(name, ".tmp") || strings.HasPrefix(name, ".") {
 		return nil, File{}, ladda.Errorf(ladda.NotFound, op, "station %s has no file %q", id, name)
 	}
 	f, err := os.Open(filepath.Join(dir, name))
@@ -287,7 +302,7 @@ func (s *Store) list(op, dir string) ([]File, error) {
 	out := []File{}
 	for _, e := range entries {
 		n := e.Name()
-		if !e.Type().IsRegular() || strings.HasSuffix(n, ".tmp") || strings.HasSuffix(n, ".sha256") {
+		if !e.Type().IsRegular() || strings.HasPrefix(n, ".") || strings.HasSuffix(n, ".tmp") || strings.HasSuffix(n, ".sha256") {
 			continue
 		}
 		info, err := e.Info()
@@ -316,9 +331,9 @@ func (s *Store) FirmwareURL(base, name string, ttl time.Duration) string {
 	return strings.TrimRight(base, "/") + Path + "firmware/" + exp + "/" + s.sign("firmware", exp, name) + "/" + url.PathEscape(name)
 }
 
-// UploadURL returns the URL under base to which station id may upload files until ttl has
-// passed. A station may append a file name to it.
-func (s *Store) UploadURL(base string, id ladda.StationID, ttl time.Duration) string {
+// UploadURL returns the URL under base to which station id may upload one file, for slot (the
+// request it answers), until ttl has passed. A station may append a file name to it.
+func (s *Store) UploadURL(base string, id ladda.StationID, slot string, ttl time.Duration) string {
 	exp := strconv.FormatInt(s.clock.Now().Add(ttl).Unix(), 10)
-	return strings.TrimRight(base, "/") + Path + "uploads/" + url.PathEscape(string(id)) + "/" + exp + "/" + s.sign("upload", string(id), exp) + "/"
+	return strings.TrimRight(base, "/") + Path + "uploads/" + url.PathEscape(string(id)) + "/" + slot + "/" + exp + "/" + s.sign("upload", string(id), slot, exp) + "/"
 }

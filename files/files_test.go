@@ -121,21 +121,25 @@ func multipartBody(t *testing.T, name, content string) (string, *bytes.Buffer) {
 func TestUploads(t *testing.T) {
 	t.Parallel()
 	s, clock, base := newStore(t)
-	url := s.UploadURL(base, "CS/1 a", time.Hour)
+	diag := s.UploadURL(base, "CS/1 a", "41", time.Hour)
 
 	ct, body := multipartBody(t, "diag.log", "line 1\nline 2\n")
-	if status, res := do(t, http.MethodPost, url, ct, body); status != 201 || !strings.Contains(res, "diag.log") {
+	if status, res := do(t, http.MethodPost, diag, ct, body); status != 201 || !strings.Contains(res, "41-diag.log") {
 		t.Fatalf("multipart upload: %d %s", status, res)
 	}
+	if status, res := do(t, http.MethodPut, diag+"again.log", "text/plain", strings.NewReader("again")); status != 409 {
+		t.Errorf("a second upload on one link: %d %s, want 409", status, res)
+	}
 	clock.Advance(time.Minute)
-	if status, res := do(t, http.MethodPut, url+"security.log", "text/plain", strings.NewReader("security")); status != 201 {
+	sec := s.UploadURL(base, "CS/1 a", "42", time.Hour)
+	if status, res := do(t, http.MethodPut, sec+"security.log", "text/plain", strings.NewReader("security")); status != 201 {
 		t.Fatalf("PUT upload: %d %s", status, res)
 	}
 	list, err := s.Uploads("CS/1 a")
-	if err != nil || len(list) < 2 || !strings.HasSuffix(list[0].Name, "-security.log") || !strings.HasSuffix(list[len(list)-1].Name, "-diag.log") {
-		t.Fatalf("Uploads = %+v, %v; want security.log newest and diag.log oldest", list, err)
+	if err != nil || len(list) != 2 || list[0].Name != "42-security.log" || list[1].Name != "41-diag.log" {
+		t.Fatalf("Uploads = %+v, %v; want security.log newest and diag.log oldest, no markers", list, err)
 	}
-	f, info, err := s.OpenUpload("CS/1 a", list[len(list)-1].Name)
+	f, info, err := s.OpenUpload("CS/1 a", "41-diag.log")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,37 +148,43 @@ func TestUploads(t *testing.T) {
 	if string(got) != "line 1\nline 2\n" || info.Size != 14 {
 		t.Errorf("the stored diagnostics: %q (%d bytes)", got, info.Size)
 	}
-	for _, bad := range []string{"../x", "..", "x/../../y", list[0].Name + ".tmp", "nope"} {
+	for _, bad := range []string{"../x", "..", "x/../../y", "42-security.log.tmp", "nope", ".slot-41"} {
 		if _, _, err := s.OpenUpload("CS/1 a", bad); !ladda.IsKind(err, ladda.NotFound) {
 			t.Errorf("OpenUpload(%q) = %v, want NotFound", bad, err)
 		}
 	}
 
-	// Another station's link does not open this station's directory, nor the other way round.
-	other := s.UploadURL(base, "CS-2", time.Hour)
-	forged := strings.Replace(other, "/CS-2/", "/CS%2F1%20a/", 1)
-	if status, _ := do(t, http.MethodPut, forged, "", strings.NewReader("x")); status != 403 {
+	// Another station's link does not open this station's directory, nor another slot.
+	other := s.UploadURL(base, "CS-2", "43", time.Hour)
+	if status, _ := do(t, http.MethodPut, strings.Replace(other, "/CS-2/", "/CS%2F1%20a/", 1), "", strings.NewReader("x")); status != 403 {
 		t.Errorf("another station's link: %d, want 403", status)
 	}
-	if status, _ := do(t, http.MethodPut, url, "", bytes.NewReader(make([]byte, 1025))); status != 413 {
+	if status, _ := do(t, http.MethodPut, strings.Replace(other, "/43/", "/44/", 1), "", strings.NewReader("x")); status != 403 {
+		t.Errorf("a link bent to another slot: %d, want 403", status)
+	}
+	big := s.UploadURL(base, "CS/1 a", "50", time.Hour)
+	if status, _ := do(t, http.MethodPut, big, "", bytes.NewReader(make([]byte, 1025))); status != 413 {
 		t.Errorf("an upload over the limit: %d, want 413", status)
 	}
 	ct, body = multipartBody(t, "huge.log", strings.Repeat("x", 2048))
-	if status, _ := do(t, http.MethodPost, url, ct, body); status != 413 {
-		t.Errorf("a multipart upload over the limit: %d, want 413", status)
+	if status, _ := do(t, http.MethodPost, big, ct, body); status != 413 {
+		t.Errorf("a multipart upload over the limit (the link is free again after a failure): %d, want 413", status)
 	}
-	if status, _ := do(t, http.MethodPost, url, "multipart/form-data; boundary=zz", strings.NewReader("--zz--\r\n")); status != 400 {
+	if status, _ := do(t, http.MethodPost, big, "multipart/form-data; boundary=zz", strings.NewReader("--zz--\r\n")); status != 400 {
 		t.Errorf("a multipart body without a file: %d, want 400", status)
 	}
 	clock.Advance(2 * time.Hour)
-	if status, _ := do(t, http.MethodPut, url, "", strings.NewReader("late")); status != 403 {
+	if status, _ := do(t, http.MethodPut, big, "", strings.NewReader("late")); status != 403 {
 		t.Errorf("an expired link: %d, want 403", status)
 	}
-	if list, _ := s.Uploads("CS/1 a"); len(list) > 3 {
+	if list, _ := s.Uploads("CS/1 a"); len(list) != 2 {
 		t.Errorf("refused uploads were kept: %+v", list)
 	}
 	if list, err := s.Uploads("NOBODY"); err != nil || len(list) != 0 {
 		t.Errorf("a station without uploads: %+v, %v", list, err)
+	}
+	if _, err := s.PutUpload("CS-3", "../x", "a.log", strings.NewReader("x")); !ladda.IsKind(err, ladda.Invalid) {
+		t.Errorf("a bad slot: %v, want Invalid", err)
 	}
 }
 

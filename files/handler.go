@@ -22,10 +22,11 @@ const Path = "/files/"
 // Handler serves stations' downloads and uploads under Path:
 //
 //	GET  /files/firmware/{expires}/{sig}/{name}            a firmware file
-//	POST /files/uploads/{station}/{expires}/{sig}/[{name}]  a multipart/form-data upload (the first file part)
-//	PUT  /files/uploads/{station}/{expires}/{sig}/[{name}]  the body is the file
+//	POST /files/uploads/{station}/{slot}/{expires}/{sig}/[{name}]  a multipart/form-data upload (the first file part)
+//	PUT  /files/uploads/{station}/{slot}/{expires}/{sig}/[{name}]  the body is the file
 //
-// An expired or wrongly signed URL is 403, a file over MaxSize 413; errors have a JSON body.
+// An expired or wrongly signed URL is 403, a used upload link 409, a file over MaxSize 413;
+// errors have a JSON body.
 // log receives what stations uploaded and what went wrong; nil discards it.
 func (s *Store) Handler(log *slog.Logger) http.Handler {
 	if log == nil {
@@ -61,8 +62,8 @@ func (s *Store) Handler(log *slog.Logger) http.Handler {
 		http.ServeContent(w, r, name, st.ModTime(), f)
 	})
 	upload := func(w http.ResponseWriter, r *http.Request) {
-		id, exp := ladda.StationID(r.PathValue("station")), r.PathValue("expires")
-		if !s.valid(exp, r.PathValue("sig"), "upload", string(id), exp) {
+		id, slot, exp := ladda.StationID(r.PathValue("station")), r.PathValue("slot"), r.PathValue("expires")
+		if !s.valid(exp, r.PathValue("sig"), "upload", string(id), slot, exp) {
 			fail(w, http.StatusForbidden, "this upload link is expired or not Ladda's")
 			return
 		}
@@ -72,9 +73,12 @@ func (s *Store) Handler(log *slog.Logger) http.Handler {
 			fail(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		f, err := s.PutUpload(id, name, body)
+		f, err := s.PutUpload(id, slot, name, body)
 		var tooBig *http.MaxBytesError
 		switch {
+		case ladda.IsKind(err, ladda.Conflict):
+			fail(w, http.StatusConflict, "this upload link has been used: ask the station for the log again")
+			return
 		case errors.As(err, &tooBig) || ladda.IsKind(err, ladda.Invalid):
 			fail(w, http.StatusRequestEntityTooLarge, "the file is larger than the "+strconv.FormatInt(s.maxSize, 10)+" bytes allowed")
 			return
@@ -88,8 +92,8 @@ func (s *Store) Handler(log *slog.Logger) http.Handler {
 		w.WriteHeader(http.StatusCreated)
 		_ = json.NewEncoder(w).Encode(map[string]any{"name": f.Name, "size": f.Size})
 	}
-	for _, p := range []string{"POST /files/uploads/{station}/{expires}/{sig}/", "PUT /files/uploads/{station}/{expires}/{sig}/",
-		"POST /files/uploads/{station}/{expires}/{sig}/{name}", "PUT /files/uploads/{station}/{expires}/{sig}/{name}"} {
+	for _, p := range []string{"POST /files/uploads/{station}/{slot}/{expires}/{sig}/", "PUT /files/uploads/{station}/{slot}/{expires}/{sig}/",
+		"POST /files/uploads/{station}/{slot}/{expires}/{sig}/{name}", "PUT /files/uploads/{station}/{slot}/{expires}/{sig}/{name}"} {
 		mux.HandleFunc(p, upload)
 	}
 	mux.HandleFunc("/files/", func(w http.ResponseWriter, r *http.Request) {

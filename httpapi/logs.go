@@ -13,7 +13,8 @@ import (
 	"github.com/ladda-csms/ladda/station"
 )
 
-// uploadWindow is how long a station has to upload a log it was asked for.
+// uploadWindow is how long a station has to upload a log it was asked for; the link takes one
+// file.
 const uploadWindow = 24 * time.Hour
 
 // requestIDIn returns the requestId of a station's report, nil when it has none.
@@ -60,7 +61,7 @@ func (s *server) requestLog(ctx context.Context, in *requestLogInput) (*commandO
 	if _, err := s.stations.Station(ctx, ladda.StationID(in.ID)); err != nil {
 		return nil, err
 	}
-	cmd.Location = fs.UploadURL(s.public, ladda.StationID(in.ID), uploadWindow)
+	cmd.Location = fs.UploadURL(s.public, ladda.StationID(in.ID), strconv.Itoa(cmd.RequestID), uploadWindow)
 	if len(cmd.Location) > 512 {
 		return nil, ladda.Errorf(ladda.Invalid, op, "the upload link would be longer than the 512 characters OCPP allows: shorten the public URL")
 	}
