@@ -115,7 +115,7 @@ const (
 	// reservationLead sends a booking whose slot begins this soon at once.
 	reservationLead = time.Minute
 	// sendingStuckAfter returns a booking left Sending (its sender died) to Scheduled.
-	sendingStuckAfter = 2 * time.Minute
+	sendingStuckAfter = 10 * time.Minute
 	// reservationBatch is how many bookings one scheduler pass handles per kind.
 	reservationBatch = 100
 )
@@ -266,8 +266,12 @@ func (s *Service) CancelReservation(ctx context.Context, id int64, requestedBy s
 		return nil, nil, ladda.Errorf(ladda.Unavailable, op, "commands are not available")
 	}
 	rec, err := s.commands.Execute(ctx, r.StationID, station.CancelReservation{ReservationID: id}, requestedBy)
-	if err != nil || rec.Outcome != station.CommandAnswered {
+	if err != nil {
 		return nil, rec, ladda.Wrap(op, err)
+	}
+	if rec.Outcome != station.CommandAnswered {
+		// The station answered with an error: it still holds the booking.
+		return r, rec, nil
 	}
 	ok, err := s.store.ChangeReservation(context.WithoutCancel(ctx), id, []ReservationStatus{ReservationAccepted},
 		ReservationChange{Status: ReservationCancelled, CommandID: rec.ID, At: s.clock.Now()})
@@ -297,6 +301,13 @@ func (s *Service) ReservationEnded(ctx context.Context, stationID ladda.StationI
 	}
 	_, err = s.store.ChangeReservation(ctx, id, ActiveReservation, ReservationChange{Status: status, At: s.clock.Now()})
 	return ladda.Wrap(op, err)
+}
+
+// ReservationUsed marks the reservation a transaction uses when the station names it, or
+// presents the booked token, after the transaction started (2.0.1 TransactionEvent Updated
+// carrying reservationId or the first idToken).
+func (s *Service) ReservationUsed(ctx context.Context, tx *Transaction, reservationID int64) {
+	s.useReservation(ctx, tx, reservationID)
 }
 
 // useReservation marks the reservation a new transaction uses: the one the station names
@@ -341,16 +352,29 @@ func (s *Service) useReservation(ctx context.Context, tx *Transaction, reservati
 // several processes at once (every change is a compare-and-set on the status).
 func (s *Service) RunReservations(ctx context.Context) {
 	now := s.clock.Now()
+	// list reads every reservation f selects, a page at a time (up to 100 pages a pass), so that
+	// rows skipped for an offline station do not hide the ones behind them.
 	list := func(f ReservationFilter) []*Reservation {
-		f.Limit, f.OldestFirst = reservationBatch, true
-		l, err := s.store.Reservations(ctx, f)
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("reading reservations", "err", err)
+		f.Limit = reservationBatch
+		var all []*Reservation
+		for range 100 {
+			l, err := s.store.Reservations(ctx, f)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.Error("reading reservations", "err", err)
+				}
+				break
+			}
+			all = append(all, l...)
+			if len(l) < reservationBatch {
+				break
+			}
+			f.BeforeID = l[len(l)-1].ID
 		}
-		return l
+		return all
 	}
 	change := func(r *Reservation, from ReservationStatus, c ReservationChange) bool {
-		c.At = now
+		c.At = s.clock.Now() // a pass may take long: each change is stamped when it is made
 		ok, err := s.store.ChangeReservation(ctx, r.ID, []ReservationStatus{from}, c)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("changing a reservation", "reservation", r.ID, "err", err)
@@ -382,6 +406,9 @@ func (s *Service) RunReservations(ctx context.Context) {
 	for _, r := range list(ReservationFilter{Statuses: []ReservationStatus{ReservationAccepted}, StartsBefore: now.Add(-s.cfg.NoShowAfter)}) {
 		if !connected(ctx, s.commands, r.StationID) {
 			continue // released when the station is back, or it expires
+		}
+		if now.Sub(r.UpdatedAt) < s.cfg.NoShowAfter {
+			continue // sent late (the station was offline): the driver gets the whole no-show time
 		}
 		rec, err := s.commands.Execute(ctx, r.StationID, station.CancelReservation{ReservationID: r.ID}, station.RequestedBySystem)
 		if err != nil || rec.Outcome != station.CommandAnswered {

@@ -209,8 +209,8 @@ func (c Config) Validate() error {
 	if c.MaxFrameSize < 1024 || c.MaxFrameSize > 16<<20 {
 		bad("max-frame-size", "must be between 1024 and 16777216 bytes")
 	}
-	if c.CallTimeout <= 0 {
-		bad("call-timeout", "must be positive")
+	if c.CallTimeout <= 0 || c.CallTimeout > 5*time.Minute {
+		bad("call-timeout", "must be positive and at most 5m")
 	}
 	if c.HeartbeatInterval < time.Second {
 		bad("heartbeat-interval", "must be at least 1s")

@@ -24,7 +24,7 @@ const (
 	// report its end before it is counted as failed.
 	reportGrace = 24 * time.Hour
 	// sendingFor bounds a send: a target left Sending longer (its sender died) is sent again.
-	sendingFor = 2 * time.Minute
+	sendingFor = 10 * time.Minute
 )
 
 // Commands sends commands to stations with the command log kept: station.Service. Station
@@ -298,8 +298,9 @@ func (s *Service) step(ctx context.Context, c *Campaign) error {
 			}
 			continue
 		}
+		at := s.clock.Now() // a pass may take long: the lease starts when it is taken
 		ok, err := s.store.ChangeTarget(ctx, c.ID, t.StationID, []TargetStatus{TargetPending},
-			TargetChange{Status: TargetSending, Detail: "sending", NextAttemptAt: now.Add(sendingFor), At: now})
+			TargetChange{Status: TargetSending, Detail: "sending", NextAttemptAt: at.Add(sendingFor), At: at})
 		if err != nil {
 			return err
 		}

@@ -103,6 +103,7 @@ type Store interface {
 	ChangeTarget(ctx context.Context, campaignID int64, station ladda.StationID, from []TargetStatus, c TargetChange) (bool, error)
 	// UpdatingTarget finds the target a station's firmware status notification is about: the
 	// one of the station with requestID when requestID is not nil; otherwise the station's
-	// target in status Updating of the newest campaign. NotFound when there is none.
+	// target in status Updating (or Sending: a station may report before its answer is
+	// recorded) of the newest campaign. NotFound when there is none.
 	UpdatingTarget(ctx context.Context, station ladda.StationID, requestID *int) (*Target, error)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ladda-csms/ladda/charging"
+	"github.com/ladda-csms/ladda/ocpp/ocppj"
 	"github.com/ladda-csms/ladda/ocpp/ocpptest"
 	"github.com/ladda-csms/ladda/station"
 )
@@ -196,6 +197,22 @@ func TestReservationRefused(t *testing.T) {
 		t.Errorf("refused booking: %+v, command %+v", res.Reservation, res.Command)
 	}
 	e.mustBook(t, e.booking("RES-NO", "REF-1", 1, 0, time.Hour), http.StatusOK)
+
+	// A station that answers a cancellation with an error still holds the booking.
+	e.mustToken(t, charging.IDToken{Token: "REF-2", Status: charging.Accepted})
+	e.mustSimulatedWith(t, ocpptest.Config{ID: "RES-ERR", Version: ocpptest.V201, Clock: e.clock,
+		Hook: func(_ context.Context, action string, _ json.RawMessage) ocpptest.Answer {
+			if action == "CancelReservation" {
+				return ocpptest.Answer{Error: &ocppj.Error{Code: ocppj.CodeInternalError, Description: "busy"}}
+			}
+			return ocpptest.Answer{}
+		}})
+	r := e.mustBook(t, e.booking("RES-ERR", "REF-2", 1, 0, time.Hour), http.StatusCreated).Reservation
+	var cancelled ReservationResult
+	e.call(t, http.MethodPost, "/api/v1/reservations/"+strconv.FormatInt(r.ID, 10)+"/cancel", nil).mustStatus(t, http.StatusOK).decode(t, &cancelled)
+	if cancelled.Reservation.Status != "Accepted" || cancelled.Command == nil || cancelled.Command.Outcome != "failed" {
+		t.Errorf("cancel answered with an error: %+v, command %+v; want still Accepted, the failed command", cancelled.Reservation, cancelled.Command)
+	}
 }
 
 // TestReservationErrors: bad bookings are refused with the matching status, and nothing is

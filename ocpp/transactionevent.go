@@ -64,6 +64,9 @@ func transactionEvent201(ctx context.Context, r *Router, c call, req *v201.Trans
 		}
 		info = auth
 		if req.EventType == v201.TransactionEventUpdated {
+			if start.ReservationID > 0 || start.IDToken != "" {
+				r.charging.ReservationUsed(ctx, tx, start.ReservationID)
+			}
 			err := r.charging.RecordMeterValues(ctx, charging.Meter{StationID: c.station, TransactionID: tx.ID,
 				EVSEID: tx.EVSEID, ConnectorID: tx.ConnectorID, Samples: samples, SeqNo: &seq})
 			if err != nil {

@@ -83,7 +83,7 @@ var firmwareQueries = sqldb.FirmwareQueries{
 
 	UpdatingTarget: `
 		SELECT ` + targetColumns + ` FROM firmware_targets
-		WHERE station_id = $1 AND status = 'Updating'
+		WHERE station_id = $1 AND status IN ('Updating', 'Sending')
 		ORDER BY campaign_id DESC
 		LIMIT 1`,
 
