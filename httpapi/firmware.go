@@ -1,10 +1,17 @@
 package httpapi
 
 import (
-	"bytes"
+	"bufio"
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"net/url"
+	"strings"
 	"time"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/files"
@@ -36,8 +43,22 @@ func (s *server) filesStore(op string) (*files.Store, error) {
 }
 
 type putFirmwareInput struct {
-	Name    string `path:"name" maxLength:"128" doc:"1 to 128 letters, digits, '.', '_', '+' or '-', starting with a letter or digit."`
-	RawBody []byte `contentType:"application/octet-stream" doc:"The image, as the station is to download it."`
+	Name string `path:"name" maxLength:"128" doc:"1 to 128 letters, digits, '.', '_', '+' or '-', starting with a letter or digit."`
+	body io.Reader
+}
+
+// Resolve takes the request body as a stream: an image goes to disk as it arrives, never whole
+// into memory (the request body is described by the route, see firmwareBody).
+func (in *putFirmwareInput) Resolve(ctx huma.Context) []error {
+	in.body = ctx.BodyReader()
+	return nil
+}
+
+// firmwareBody describes the body of PUT /firmware/{name} in the OpenAPI document.
+var firmwareBody = &huma.RequestBody{
+	Description: "The image, as the station is to download it; at most --max-file-size bytes.",
+	Required:    true,
+	Content:     map[string]*huma.MediaType{"application/octet-stream": {Schema: &huma.Schema{Type: huma.TypeString, Format: "binary"}}},
 }
 
 type firmwareFileOutput struct {
@@ -51,11 +72,16 @@ func (s *server) putFirmware(ctx context.Context, in *putFirmwareInput) (*firmwa
 	if err != nil {
 		return nil, err
 	}
-	if len(in.RawBody) == 0 {
+	body := bufio.NewReader(in.body)
+	if _, err := body.Peek(1); err != nil {
 		return nil, ladda.Errorf(ladda.Invalid, op, "the body is the firmware image, and it is empty")
 	}
-	f, err := fs.PutFirmware(in.Name, bytes.NewReader(in.RawBody))
-	if err != nil {
+	f, err := fs.PutFirmware(in.Name, body)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig) || (ladda.IsKind(err, ladda.Invalid) && strings.Contains(err.Error(), "larger than")):
+		return nil, huma.Error413RequestEntityTooLarge(fmt.Sprintf("the image is larger than the %d bytes allowed", fs.MaxSize()))
+	case err != nil:
 		return nil, err
 	}
 	return &firmwareFileOutput{Body: viewFile(f)}, nil

@@ -158,7 +158,7 @@ func TestFirmwareErrors(t *testing.T) {
 	}{
 		{".hidden", []byte("x"), 422},
 		{"x.sha256", []byte("x"), 422},
-		{"empty.bin", nil, 400},
+		{"empty.bin", nil, 422},
 		{"huge.bin", make([]byte, 64<<10+1), 413},
 	} {
 		e.putFirmware(t, tt.name, tt.image).mustProblem(t, tt.status)

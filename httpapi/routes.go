@@ -16,13 +16,13 @@ import (
 type route struct {
 	Method  string
 	Path    string
-	ID      string       // OpenAPI operationId
-	Summary string       // one line for the OpenAPI document
-	Role    account.Role // role the API key needs; public (empty) for no key at all
-	Status  int          // status of success; 0 means 200
-	Also    []int        // other statuses of success, with the same body as Status
-	Errors  []int        // error statuses the operation itself may answer, besides 401/403/422/500
-	MaxBody int64        // largest request body; 0 means MaxBodyBytes
+	ID      string            // OpenAPI operationId
+	Summary string            // one line for the OpenAPI document
+	Role    account.Role      // role the API key needs; public (empty) for no key at all
+	Status  int               // status of success; 0 means 200
+	Also    []int             // other statuses of success, with the same body as Status
+	Errors  []int             // error statuses the operation itself may answer, besides 401/403/422/500
+	Body    *huma.RequestBody // the request body, for a handler that reads it itself (a stream)
 
 	handler register
 	raw     http.Handler
@@ -41,10 +41,6 @@ func (s *server) routes() []route {
 		admin                         = account.Admin
 		v1                            = Prefix
 	)
-	maxFirmwareBody := int64(MaxBodyBytes)
-	if s.files != nil {
-		maxFirmwareBody = s.files.MaxSize()
-	}
 	return []route{
 		{Method: GET, Path: "/healthz", ID: "get-health", Summary: "Liveness: the process is up", Role: public, handler: handle(s.health)},
 		{Method: GET, Path: "/readyz", ID: "get-ready", Summary: "Readiness: the store answers", Role: public, Errors: []int{503}, handler: handle(s.readiness)},
@@ -90,7 +86,7 @@ func (s *server) routes() []route {
 		{Method: GET, Path: v1 + "/stations/{id}/commands", ID: "list-commands", Summary: "List the commands sent to a station, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listCommands)},
 		{Method: GET, Path: v1 + "/stations/{id}/reports", ID: "list-reports", Summary: "List what a station reported about itself, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listReports)},
 
-		{Method: PUT, Path: v1 + "/firmware/{name}", ID: "put-firmware", Summary: "Upload a firmware image for stations to download from Ladda", Role: admin, MaxBody: maxFirmwareBody, Errors: []int{400, 413, 503}, handler: handle(s.putFirmware)},
+		{Method: PUT, Path: v1 + "/firmware/{name}", ID: "put-firmware", Summary: "Upload a firmware image for stations to download from Ladda", Role: admin, Body: firmwareBody, Errors: []int{413, 503}, handler: handle(s.putFirmware)},
 		{Method: GET, Path: v1 + "/firmware", ID: "list-firmware", Summary: "List the firmware images Ladda serves", Role: admin, Errors: []int{503}, handler: handle(s.listFirmware)},
 		{Method: DELETE, Path: v1 + "/firmware/{name}", ID: "delete-firmware", Summary: "Delete a firmware image", Role: admin, Status: 204, Errors: []int{404, 503}, handler: handle(s.deleteFirmware)},
 
@@ -157,8 +153,8 @@ func (s *server) operation(r route) huma.Operation {
 		MaxBodyBytes:  MaxBodyBytes,
 		Errors:        append([]int(nil), r.Errors...),
 	}
-	if r.MaxBody > 0 {
-		op.MaxBodyBytes = r.MaxBody
+	if r.Body != nil {
+		op.RequestBody = r.Body
 	}
 	if r.Role != public {
 		op.Security = []map[string][]string{{bearerScheme: {}}}
