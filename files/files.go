@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,7 @@ type Store struct {
 	maxSize int64
 	clock   ladda.Clock
 	seq     atomic.Uint64 // makes temporary and upload names unique within the process
+	fwMu    sync.Mutex    // one firmware upload at a time: an image and its digest go together
 }
 
 // Open prepares dir (creating it and its subdirectories) for files of at most maxSize bytes.
@@ -93,11 +95,13 @@ func (s *Store) PutFirmware(name string, r io.Reader) (File, error) {
 		return File{}, err
 	}
 	path := filepath.Join(s.dir, "firmware", name)
+	s.fwMu.Lock() // administrators' uploads are rare; this keeps an image and its digest together
+	defer s.fwMu.Unlock()
 	f, sum, err := s.write(op, path, r)
 	if err != nil {
 		return File{}, err
 	}
-	if err := writeAtomic(path+".sha256", []byte(sum+"\n")); err != nil {
+	if err := s.writeAtomic(path+".sha256", []byte(sum+"\n")); err != nil {
 		return File{}, ladda.Wrap(op, err)
 	}
 	f.SHA256 = sum
@@ -136,9 +140,9 @@ func (s *Store) write(op, path string, r io.Reader) (File, string, error) {
 	return File{Name: filepath.Base(path), Size: n, ModTime: st.ModTime().UTC()}, hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// writeAtomic writes a small file through a temporary one.
-func writeAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
+// writeAtomic writes a small file through a temporary one of its own.
+func (s *Store) writeAtomic(path string, b []byte) error {
+	tmp := path + "." + strconv.FormatUint(s.seq.Add(1), 10) + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o640); err != nil {
 		return err
 	}
