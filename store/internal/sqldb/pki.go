@@ -71,28 +71,9 @@ func (db *DB) ChangeCertificate(ctx context.Context, id int64, from []pki.CertSt
 		return false, db.wrap(op, err)
 	}
 	q := &db.q.PKI
-	var changed bool
-	err = db.do(ctx, uint64(id), func(ctx context.Context, w run) error {
-		n, err := w.exec(ctx, q.ChangeCertificate, id, string(list), nullText(string(ch.Status)), nullText(ch.Detail),
-			nullText(ch.SerialNumber), nullText(ch.Subject), db.d.nullTime(ch.NotBefore), db.d.nullTime(ch.NotAfter),
-			nullText(ch.PEM), nullID(ch.CommandID), db.optTime(ch.At))
-		if err != nil {
-			return err
-		}
-		if changed = n > 0; changed {
-			return nil
-		}
-		var one int
-		found, err := w.one(ctx, q.CertificateExists, []any{id}, &one)
-		if err == nil && !found {
-			return db.notFound(op, "certificate request %d not found", id)
-		}
-		return err
-	})
-	if err != nil {
-		return false, db.wrap(op, err)
-	}
-	return changed, nil
+	return db.compareAndSet(ctx, op, id, q.ChangeCertificate, []any{id, string(list), nullText(string(ch.Status)), nullText(ch.Detail),
+		nullText(ch.SerialNumber), nullText(ch.Subject), db.d.nullTime(ch.NotBefore), db.d.nullTime(ch.NotAfter),
+		nullText(ch.PEM), nullID(ch.CommandID), db.optTime(ch.At)}, q.CertificateExists, "certificate request")
 }
 
 // Certificate returns one certificate request; see pki.Store. Errors: NotFound.

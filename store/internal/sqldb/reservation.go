@@ -187,14 +187,18 @@ func (db *DB) ChangeReservation(ctx context.Context, id int64, from []charging.R
 	if len(from) == 0 {
 		list = []byte("[]")
 	}
-	var updated any
-	if !c.At.IsZero() {
-		updated = db.d.time(c.At)
-	}
 	q := &db.q.Reservation
+	return db.compareAndSet(ctx, op, id, q.Change, []any{id, string(list), nullText(string(c.Status)), nullID(c.CommandID),
+		nullID(int64(c.TransactionID)), db.optTime(c.At)}, q.Exists, "reservation")
+}
+
+// compareAndSet runs change with args, a conditional update of record id, in one write. When
+// it changes nothing, exists (id) tells a record in another state (false, nil) from an unknown
+// one (NotFound, naming it what).
+func (db *DB) compareAndSet(ctx context.Context, op string, id int64, change string, args []any, exists, what string) (bool, error) {
 	var changed bool
-	err = db.do(ctx, uint64(id), func(ctx context.Context, w run) error {
-		n, err := w.exec(ctx, q.Change, id, string(list), nullText(string(c.Status)), nullID(c.CommandID), nullID(int64(c.TransactionID)), updated)
+	err := db.do(ctx, uint64(id), func(ctx context.Context, w run) error {
+		n, err := w.exec(ctx, change, args...)
 		if err != nil {
 			return err
 		}
@@ -202,9 +206,9 @@ func (db *DB) ChangeReservation(ctx context.Context, id int64, from []charging.R
 			return nil
 		}
 		var one int
-		found, err := w.one(ctx, q.Exists, []any{id}, &one)
+		found, err := w.one(ctx, exists, []any{id}, &one)
 		if err == nil && !found {
-			return db.notFound(op, "reservation %d not found", id)
+			return db.notFound(op, "%s %d not found", what, id)
 		}
 		return err
 	})
