@@ -12,17 +12,18 @@ type Kind uint8
 // The kinds of error. Internal is the zero value: an error nobody classified is a bug or an
 // infrastructure failure, never the caller's fault.
 const (
-	Internal     Kind = iota // unexpected failure; details are logged, not shown
-	Invalid                  // the input is malformed or breaks a rule (HTTP 400/422)
-	NotFound                 // the thing does not exist (HTTP 404)
-	Conflict                 // the thing exists already, or its state forbids the action (HTTP 409)
-	Unauthorized             // missing or wrong credentials (HTTP 401)
-	Forbidden                // valid credentials, but not allowed (HTTP 403)
-	Unavailable              // a dependency is down or overloaded; try again later (HTTP 503)
-	Timeout                  // a peer did not answer in time (HTTP 504)
+	Internal        Kind = iota // unexpected failure; details are logged, not shown
+	Invalid                     // the input is malformed or breaks a rule (HTTP 400/422)
+	NotFound                    // the thing does not exist (HTTP 404)
+	Conflict                    // the thing exists already, or its state forbids the action (HTTP 409)
+	Unauthorized                // missing or wrong credentials (HTTP 401)
+	Forbidden                   // valid credentials, but not allowed (HTTP 403)
+	Unavailable                 // a dependency is down or overloaded; try again later (HTTP 503)
+	Timeout                     // a peer did not answer in time (HTTP 504)
+	TooManyRequests             // the caller tried too often; try again later (HTTP 429)
 )
 
-var kindNames = [...]string{"internal", "invalid", "not_found", "conflict", "unauthorized", "forbidden", "unavailable", "timeout"}
+var kindNames = [...]string{"internal", "invalid", "not_found", "conflict", "unauthorized", "forbidden", "unavailable", "timeout", "too_many_requests"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

@@ -46,8 +46,14 @@ type IDToken struct {
 	// AllowConcurrent lets the token run several transactions at once (fleet cards used on many cars).
 	AllowConcurrent bool
 	Description     string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// UserID is the driver who owns the token as a charging card, 0 for none; OrgID the
+	// organisation it belongs to (a fleet's card, or an operator's token), 0 for none. Label is
+	// the owner's name for the card.
+	UserID    int64
+	OrgID     int64
+	Label     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // MaxTokenLen is the longest token accepted (OCPP 2.0.1 IdTokenType.idToken).
@@ -82,6 +88,8 @@ func (t *IDToken) Authorize(now time.Time, active int) AuthInfo {
 type TokenFilter struct {
 	Status  *TokenStatus
 	GroupID *string
+	UserID  int64  // 0: any owner
+	OrgID   int64  // 0: any organisation
 	After   string // keyset pagination: tokens greater than this
 	Limit   int
 }
@@ -95,6 +103,9 @@ type TokenUpdate struct {
 	GroupID         *string
 	AllowConcurrent *bool
 	Description     *string
+	UserID          *int64 // 0 unlinks the owner
+	OrgID           *int64 // 0 takes the token out of its organisation
+	Label           *string
 }
 
 // Flag marks something unusual about a transaction, kept for operators to look at.
@@ -189,8 +200,16 @@ type TransactionFilter struct {
 	StationID *ladda.StationID
 	IDToken   *string
 	Active    *bool
-	Before    ladda.TransactionID // keyset pagination: IDs lower than this (newest first)
-	Limit     int
+	// Scoping: transactions at stations of StationOrgID, or of tokens owned by TokenUserID or
+	// belonging to TokenOrgID. Zero fields do not filter.
+	StationOrgID int64
+	TokenUserID  int64
+	TokenOrgID   int64
+	// StartedFrom ≤ StartedAt < StartedUntil; zero times do not filter.
+	StartedFrom  time.Time
+	StartedUntil time.Time
+	Before       ladda.TransactionID // keyset pagination: IDs lower than this (newest first)
+	Limit        int
 }
 
 // MeterReport is a batch of samples for a station's EVSE, optionally within a transaction.

@@ -71,6 +71,7 @@ func (s ReservationStatus) Active() bool {
 type ReservationFilter struct {
 	StationID     ladda.StationID
 	IDToken       string
+	StationOrgID  int64               // reservations at stations of this organisation
 	Statuses      []ReservationStatus // any of these
 	StartsBefore  time.Time           // StartsAt ≤ StartsBefore
 	ExpiresBefore time.Time           // ExpiresAt ≤ ExpiresBefore

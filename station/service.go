@@ -81,6 +81,7 @@ type NewStation struct {
 	Password     string // empty: Ladda generates one
 	Description  string
 	Registration Registration // empty: Accepted
+	OrgID        int64        // the operator organisation that owns it; 0: none (administrators only)
 }
 
 // Register adds a station and returns it with its password, which is shown only this once:
@@ -107,6 +108,7 @@ func (s *Service) Register(ctx context.Context, n NewStation) (*Station, string,
 		ID:           n.ID,
 		Description:  n.Description,
 		Registration: n.Registration,
+		OrgID:        n.OrgID,
 		Credential:   NewCredential(s.cfg.Pepper, n.Password),
 		CreatedAt:    now,
 		UpdatedAt:    now,
@@ -150,6 +152,8 @@ type Change struct {
 	Registration *Registration
 	// Password rotates the station's password; "" (pointer to empty) generates a new one.
 	Password *string
+	// OrgID moves the station to another operator organisation (0: none).
+	OrgID *int64
 }
 
 // Update applies c and returns the station and, if the password was rotated, the new password
@@ -157,7 +161,7 @@ type Change struct {
 // so that it reconnects and boots with the new state.
 func (s *Service) Update(ctx context.Context, id ladda.StationID, c Change) (*Station, string, error) {
 	const op = "station.Update"
-	u := Update{Description: c.Description, Registration: c.Registration}
+	u := Update{Description: c.Description, Registration: c.Registration, OrgID: c.OrgID}
 	if c.Registration != nil && !c.Registration.Valid() {
 		return nil, "", ladda.Errorf(ladda.Invalid, op, "registration must be Accepted, Pending or Rejected")
 	}

@@ -36,6 +36,7 @@ type Station struct {
 	Description  string
 	Registration Registration
 	Credential   Credential // zero when the station authenticates by client certificate only
+	OrgID        int64      // the operator organisation that owns it; 0: only administrators see it
 
 	Connected   bool
 	OCPPVersion string    // "1.6" or "2.0.1": the version of its last connection
@@ -153,6 +154,7 @@ type StatusChange struct {
 type Filter struct {
 	Registration *Registration
 	Connected    *bool
+	OrgID        int64           // 0: every organisation
 	After        ladda.StationID // keyset pagination: only IDs greater than this
 	Limit        int             // 0 means the store's default (100)
 }
@@ -162,6 +164,7 @@ type Update struct {
 	Description  *string
 	Registration *Registration
 	Credential   *Credential
+	OrgID        *int64 // 0 takes the station out of every organisation
 }
 
 // Store keeps stations. Implementations must be safe for concurrent use. Errors are

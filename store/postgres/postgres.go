@@ -8,7 +8,7 @@
 // for the same rows; rows read for an update are locked (FOR UPDATE). Reads use a separate
 // pool. The schema is migrated at Open from the SQL files embedded from migrations/, under a
 // PostgreSQL advisory lock so that nodes starting together migrate once. Times are
-// timestamptz, returned in UTC.
+// timestamptz, returned in UTC. Personal data is stored sealed with Options.Sealer.
 //
 // It is the only package that imports the PostgreSQL driver (pgx, through database/sql).
 package postgres
@@ -55,7 +55,14 @@ type Options struct {
 	ReadConns int
 	// Logger receives migration and diagnostic messages. Default: discard.
 	Logger *slog.Logger
+	// Sealer encrypts the personal data kept in the database (emails, names, second-factor
+	// and webhook secrets); a *vault.Keyring. Nodes sharing a database need the same keys.
+	// Default: a random key lost at Close, which only tests should use (a warning is logged).
+	Sealer Sealer
 }
+
+// Sealer encrypts personal data at rest; see sqldb.Sealer.
+type Sealer = sqldb.Sealer
 
 // DB is a Ladda store in a PostgreSQL database. It implements station.Store, charging.Store,
 // account.Store, firmware.Store and pki.Store, and is safe for concurrent use. Its methods come
@@ -78,6 +85,9 @@ var queries = sqldb.Queries{
 	Station:     stationQueries,
 	Charging:    chargingQueries,
 	Account:     accountQueries,
+	User:        userQueries,
+	Audit:       auditQueries,
+	Delivery:    deliveryQueries,
 	Command:     commandQueries,
 	RemoteStart: remoteStartQueries,
 	Settings:    settingQueries,
@@ -119,7 +129,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	db, err := sqldb.New(ctx, w, r, dialect, queries, sqldb.Options{BatchWindow: opts.BatchWindow, MaxBatch: opts.MaxBatch, Committers: opts.Committers, Logger: opts.Logger})
+	db, err := sqldb.New(ctx, w, r, dialect, queries, sqldb.Options{BatchWindow: opts.BatchWindow, MaxBatch: opts.MaxBatch, Committers: opts.Committers,
+		Logger: opts.Logger, Sealer: opts.Sealer})
 	if err != nil {
 		w.Close()
 		r.Close()

@@ -9,17 +9,20 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/ladda-csms/ladda"
+	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/pki"
 	"github.com/ladda-csms/ladda/store/postgres"
 	"github.com/ladda-csms/ladda/store/storetest"
+	"github.com/ladda-csms/ladda/vault"
 )
 
 // The tests run against the server at LADDA_TEST_POSTGRES, each in a schema of its own. They
@@ -81,15 +84,29 @@ func open(tb testing.TB) storetest.Store {
 	return openSchema(tb, newSchema(tb))
 }
 
-// newSchema creates a schema, dropped at the end, and returns its name.
+// newSchema returns the name of an empty schema for one test. It is a schema of an earlier
+// test emptied (see reuse), or else a new one, which the first Open migrates. At the test's
+// end, once its stores are closed, it is emptied for the next test, or dropped.
 func newSchema(tb testing.TB) string {
 	tb.Helper()
 	srv := connect(tb)
-	schema := "ladda_test_" + strings.ToLower(rand.Text()[:12])
-	if _, err := srv.ExecContext(tb.Context(), "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatal(err)
+	var schema string
+	select {
+	case schema = <-spare:
+	default:
+		schema = "ladda_test_" + strings.ToLower(rand.Text()[:12])
+		if _, err := srv.ExecContext(tb.Context(), "CREATE SCHEMA "+schema); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	tb.Cleanup(func() {
+		if !tb.Failed() && empty(srv, schema) == nil {
+			select {
+			case spare <- schema:
+				return
+			default:
+			}
+		}
 		if _, err := srv.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
 			tb.Error(err)
 		}
@@ -97,11 +114,60 @@ func newSchema(tb testing.TB) string {
 	return schema
 }
 
+// spare holds emptied schemas of finished tests: creating and migrating a schema takes most of
+// the time of a small test; emptying one takes a fraction. TestMain drops them at the end.
+var spare = make(chan string, 64)
+
+// empty deletes every row of schema but its migrations' and restarts its sequences, in one
+// transaction that skips triggers and foreign keys (session_replication_role: it needs a
+// superuser; without one, schemas are not reused).
+func empty(srv *sql.DB, schema string) error {
+	ctx := context.Background()
+	tx, err := srv.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		"SET LOCAL session_replication_role = replica",
+		"SET LOCAL search_path = " + schema,
+		`DO $$
+		DECLARE r record;
+		BEGIN
+			FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'goose_db_version' LOOP
+				EXECUTE format('DELETE FROM %I', r.tablename);
+			END LOOP;
+			FOR r IN SELECT relname FROM pg_class WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace LOOP
+				EXECUTE format('ALTER SEQUENCE %I RESTART', r.relname);
+			END LOOP;
+		END $$`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for server != nil && len(spare) > 0 {
+		server.Exec("DROP SCHEMA " + <-spare + " CASCADE")
+	}
+	os.Exit(code)
+}
+
 // openSchema returns a store in schema, closed at the end; several may share one schema, as
 // processes share a database.
 func openSchema(tb testing.TB, schema string) *postgres.DB {
 	tb.Helper()
-	db, err := postgres.Open(tb.Context(), withSearchPath(tb, baseDSN(), schema), postgres.Options{})
+	return openSchemaWith(tb, schema, postgres.Options{})
+}
+
+// openSchemaWith is openSchema with options.
+func openSchemaWith(tb testing.TB, schema string, opts postgres.Options) *postgres.DB {
+	tb.Helper()
+	db, err := postgres.Open(tb.Context(), withSearchPath(tb, baseDSN(), schema), opts)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -115,6 +181,23 @@ func openSchema(tb testing.TB, schema string) *postgres.DB {
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return open(t) })
+}
+
+func TestAtRest(t *testing.T) {
+	storetest.RunAtRest(t, func(t *testing.T) storetest.Engine {
+		schema := newSchema(t)
+		raw, err := sql.Open("pgx", withSearchPath(t, baseDSN(), schema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { raw.Close() })
+		return storetest.Engine{
+			Open: func(t *testing.T, keys *vault.Keyring) storetest.Store {
+				return openSchemaWith(t, schema, postgres.Options{Sealer: keys})
+			},
+			Raw: raw,
+		}
+	})
 }
 
 func BenchmarkStore(b *testing.B) {
@@ -319,6 +402,116 @@ func TestCertificateAndDeleteStationAcrossProcesses(t *testing.T) {
 		}
 		if list, err := b.Certificates(t.Context(), pki.CertFilter{StationID: gone}); err != nil || len(list) != 0 {
 			t.Errorf("round %d: the deleted station has %d requests, %v", round, len(list), err)
+		}
+	}
+}
+
+// Deliveries claimed at once by two processes sharing the database: each is leased to exactly
+// one of them (FOR UPDATE SKIP LOCKED), and all are leased.
+func TestClaimAcrossProcesses(t *testing.T) {
+	schema := newSchema(t)
+	stores := []*postgres.DB{openSchema(t, schema), openSchema(t, schema)}
+	u := storetest.MustCreateUser(t, stores[0], "u@example.com")
+	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	const n = 200
+	ds := make([]*account.Delivery, n)
+	for i := range ds {
+		ds[i] = &account.Delivery{Kind: account.EmailDelivery, UserID: u.ID, Template: "t", CreatedAt: t0, NextAt: t0}
+	}
+	if err := stores[0].Enqueue(t.Context(), ds); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu      sync.Mutex
+		claimed = map[int64]int{}
+		wg      sync.WaitGroup
+	)
+	for w := range 4 {
+		wg.Go(func() {
+			for {
+				list, err := stores[w%2].Claim(t.Context(), t0, time.Minute, 5)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(list) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, d := range list {
+					claimed[d.ID]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(claimed) != n {
+		t.Errorf("%d deliveries claimed, want %d", len(claimed), n)
+	}
+	for id, k := range claimed {
+		if k != 1 {
+			t.Errorf("delivery %d claimed %d times", id, k)
+		}
+	}
+}
+
+// Failures of one key recorded at once by two processes (with the same keys, which index it)
+// are all counted.
+func TestFailAcrossProcesses(t *testing.T) {
+	schema := newSchema(t)
+	keys := storetest.TestKeyring(t, "k1")
+	stores := []*postgres.DB{openSchemaWith(t, schema, postgres.Options{Sealer: keys}), openSchemaWith(t, schema, postgres.Options{Sealer: keys})}
+	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	const n = 40
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if _, err := stores[i%2].Fail(t.Context(), "192.0.2.1", t0, time.Hour, nil); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if th, err := stores[1].Throttle(t.Context(), "192.0.2.1"); err != nil || th.Failures != n {
+		t.Errorf("after %d failures at once: %+v, %v", n, th, err)
+	}
+}
+
+// A one-time token and a recovery code used at once by two processes: each use succeeds once.
+func TestUseOnceAcrossProcesses(t *testing.T) {
+	schema := newSchema(t)
+	stores := []*postgres.DB{openSchema(t, schema), openSchema(t, schema)}
+	u := storetest.MustCreateUser(t, stores[0], "u@example.com")
+	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	for round := range 5 {
+		hash := []byte(fmt.Sprint("secret ", round))
+		if err := stores[0].CreateToken(t.Context(), &account.OneTimeToken{Hash: hash, Purpose: account.ResetPasswordToken, UserID: u.ID,
+			CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := stores[0].SetRecoveryCodes(t.Context(), u.ID, [][]byte{hash}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var tokens, codes atomic.Int32
+		for i := range 8 {
+			wg.Go(func() {
+				if _, err := stores[i%2].UseToken(t.Context(), hash, account.ResetPasswordToken, t0); err == nil {
+					tokens.Add(1)
+				} else if !ladda.IsKind(err, ladda.NotFound) {
+					t.Error(err)
+				}
+				if err := stores[i%2].UseRecoveryCode(t.Context(), u.ID, hash, t0); err == nil {
+					codes.Add(1)
+				} else if !ladda.IsKind(err, ladda.NotFound) {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if tokens.Load() != 1 || codes.Load() != 1 {
+			t.Fatalf("round %d: the token was used %d times, the code %d times; want once each", round, tokens.Load(), codes.Load())
 		}
 	}
 }

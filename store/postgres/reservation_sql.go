@@ -61,6 +61,8 @@ var reservationQueries = sqldb.ReservationQueries{
 	ListOfStation: reservationList(`station_id = $1`),
 	ListOfToken:   reservationList(`id_token = $2`),
 	ListOfStatus:  reservationList(`status = ANY (ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))`),
+
+	ListOfStationOrg: reservationList(`station_id IN (SELECT id FROM stations WHERE org_id = $10)`),
 }
 
 // reservationList returns the statements of a list of reservations that leads with the
@@ -77,6 +79,7 @@ func reservationList(lead string) sqldb.ReservationListQueries {
 		  AND ($5::timestamptz IS NULL OR expires_at <= $5)
 		  AND ($6::timestamptz IS NULL OR updated_at <= $6)
 		  AND ($7::timestamptz IS NULL OR (starts_at <= $7 AND expires_at > $7))
+		  AND ($10::bigint IS NULL OR station_id IN (SELECT id FROM stations WHERE org_id = $10))
 		  AND id < $8
 		ORDER BY id `
 	const limit = `

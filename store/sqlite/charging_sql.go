@@ -5,7 +5,7 @@ import "github.com/ladda-csms/ladda/store/internal/sqldb"
 // The SQL of charging.Store. Contracts: sqldb.ChargingQueries.
 
 const (
-	tokenColumns = `token, type, status, expires_at, group_id, allow_concurrent, description, created_at, updated_at`
+	tokenColumns = `token, type, status, expires_at, group_id, allow_concurrent, description, user_id, org_id, label, created_at, updated_at`
 
 	txColumns = `id, station_id, station_tx_id, start_key, evse_id, connector_id, id_token, started_at, stopped_at,
 	meter_start_wh, meter_last_wh, meter_stop_wh, stop_reason, stopped_by, last_seq_no, flags, updated_at`
@@ -14,18 +14,14 @@ const (
 var chargingQueries = sqldb.ChargingQueries{
 	CreateToken: `
 		INSERT INTO id_tokens (` + tokenColumns + `)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
 		ON CONFLICT (token) DO NOTHING`,
 
 	Token: `SELECT ` + tokenColumns + ` FROM id_tokens WHERE token = ?1`,
 
-	Tokens: `
-		SELECT ` + tokenColumns + ` FROM id_tokens
-		WHERE token > ?1
-		  AND (?2 IS NULL OR status = ?2)
-		  AND (?3 IS NULL OR group_id = ?3)
-		ORDER BY token
-		LIMIT ?4`,
+	Tokens:       tokenList(`true`),
+	TokensOfUser: tokenList(`user_id = ?5`),
+	TokensOfOrg:  tokenList(`org_id = ?6`),
 
 	UpdateToken: `
 		UPDATE id_tokens SET
@@ -35,7 +31,10 @@ var chargingQueries = sqldb.ChargingQueries{
 			group_id         = coalesce(?6, group_id),
 			allow_concurrent = coalesce(?7, allow_concurrent),
 			description      = coalesce(?8, description),
-			updated_at       = ?9
+			updated_at       = ?9,
+			user_id          = CASE WHEN ?10 THEN ?11 ELSE user_id END,
+			org_id           = CASE WHEN ?12 THEN ?13 ELSE org_id END,
+			label            = coalesce(?14, label)
 		WHERE token = ?1`,
 
 	DeleteToken: `DELETE FROM id_tokens WHERE token = ?1`,
@@ -116,27 +115,12 @@ var chargingQueries = sqldb.ChargingQueries{
 		ORDER BY id DESC
 		LIMIT 1`,
 
-	List: `
-		SELECT ` + txColumns + ` FROM transactions
-		WHERE id < ?1
-		  AND (?2 IS NULL OR (stopped_at IS NULL) = ?2)
-		ORDER BY id DESC
-		LIMIT ?3`,
-
-	ListOfStation: `
-		SELECT ` + txColumns + ` FROM transactions
-		WHERE station_id = ?1 AND id < ?2
-		  AND (?3 IS NULL OR id_token = ?3)
-		  AND (?4 IS NULL OR (stopped_at IS NULL) = ?4)
-		ORDER BY id DESC
-		LIMIT ?5`,
-
-	ListOfToken: `
-		SELECT ` + txColumns + ` FROM transactions
-		WHERE id_token = ?1 AND id < ?2
-		  AND (?3 IS NULL OR (stopped_at IS NULL) = ?3)
-		ORDER BY id DESC
-		LIMIT ?4`,
+	List:             txList(`true`),
+	ListOfStation:    txList(`station_id = ?1`),
+	ListOfToken:      txList(`id_token = ?2`),
+	ListOfStationOrg: txList(`station_id IN (SELECT id FROM stations WHERE org_id = ?4)`),
+	ListOfTokenUser:  txList(`id_token IN (SELECT token FROM id_tokens WHERE user_id = ?5)`),
+	ListOfTokenOrg:   txList(`id_token IN (SELECT token FROM id_tokens WHERE org_id = ?6)`),
 
 	CountActive: `SELECT count(*) FROM transactions WHERE id_token = ?1 AND stopped_at IS NULL AND id <> ?2`,
 
@@ -145,4 +129,38 @@ var chargingQueries = sqldb.ChargingQueries{
 			flags = CASE WHEN flags = '' THEN ?2 ELSE flags || ',' || ?2 END
 		WHERE stopped_at IS NULL AND started_at < ?1
 		  AND instr(',' || flags || ',', ',' || ?2 || ',') = 0`,
+}
+
+// tokenList returns a list of ID tokens that leads with the condition lead, so that an index
+// can serve it.
+func tokenList(lead string) string {
+	return `
+		SELECT ` + tokenColumns + ` FROM id_tokens
+		WHERE ` + lead + ` AND token > ?1
+		  AND (?2 IS NULL OR status = ?2)
+		  AND (?3 IS NULL OR group_id = ?3)
+		  AND (?5 IS NULL OR user_id = ?5)
+		  AND (?6 IS NULL OR org_id = ?6)
+		ORDER BY token
+		LIMIT ?4`
+}
+
+// txList returns a list of transactions that leads with the condition lead, so that an index
+// serves it: the scoping ones take the stations of an organisation, or the tokens of a user or
+// an organisation, from their indexes, and those stations' or tokens' transactions from theirs.
+func txList(lead string) string {
+	return `
+		SELECT ` + txColumns + ` FROM transactions
+		WHERE ` + lead + `
+		  AND (?1 IS NULL OR station_id = ?1)
+		  AND (?2 IS NULL OR id_token = ?2)
+		  AND (?3 IS NULL OR (stopped_at IS NULL) = ?3)
+		  AND (?4 IS NULL OR station_id IN (SELECT id FROM stations WHERE org_id = ?4))
+		  AND (?5 IS NULL OR id_token IN (SELECT token FROM id_tokens WHERE user_id = ?5))
+		  AND (?6 IS NULL OR id_token IN (SELECT token FROM id_tokens WHERE org_id = ?6))
+		  AND (?7 IS NULL OR started_at >= ?7)
+		  AND (?8 IS NULL OR started_at < ?8)
+		  AND id < ?9
+		ORDER BY id DESC
+		LIMIT ?10`
 }

@@ -5,7 +5,8 @@
 // for writes. Every write goes through a group committer: writes from many stations arriving
 // within BatchWindow share one transaction and one sync to disk, and each caller returns only
 // after its write is durable. The schema is migrated at Open from the SQL files embedded from
-// migrations/. Times are stored as UTC text with microsecond precision.
+// migrations/. Times are stored as UTC text with microsecond precision. Personal data is stored
+// sealed with Options.Sealer.
 //
 // It is the only package that imports the SQLite driver (modernc.org/sqlite, pure Go).
 package sqlite
@@ -50,7 +51,14 @@ type Options struct {
 	ReadConns int
 	// Logger receives migration and diagnostic messages. Default: discard.
 	Logger *slog.Logger
+	// Sealer encrypts the personal data kept in the file (emails, names, second-factor and
+	// webhook secrets); a *vault.Keyring. Default: a random key lost at Close, which only
+	// tests should use (a warning is logged).
+	Sealer Sealer
 }
+
+// Sealer encrypts personal data at rest; see sqldb.Sealer.
+type Sealer = sqldb.Sealer
 
 // DB is a Ladda store in a SQLite file. It implements station.Store, charging.Store,
 // account.Store, firmware.Store and pki.Store, and is safe for concurrent use. Its methods come
@@ -73,6 +81,9 @@ var queries = sqldb.Queries{
 	Station:     stationQueries,
 	Charging:    chargingQueries,
 	Account:     accountQueries,
+	User:        userQueries,
+	Audit:       auditQueries,
+	Delivery:    deliveryQueries,
 	Command:     commandQueries,
 	RemoteStart: remoteStartQueries,
 	Settings:    settingQueries,
@@ -119,7 +130,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	db, err := sqldb.New(ctx, w, r, dialect, queries, sqldb.Options{BatchWindow: opts.BatchWindow, MaxBatch: opts.MaxBatch, Committers: 1, Logger: opts.Logger})
+	db, err := sqldb.New(ctx, w, r, dialect, queries, sqldb.Options{BatchWindow: opts.BatchWindow, MaxBatch: opts.MaxBatch, Committers: 1, Logger: opts.Logger,
+		Sealer: opts.Sealer})
 	if err != nil {
 		w.Close()
 		r.Close()

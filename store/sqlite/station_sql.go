@@ -5,13 +5,13 @@ import "github.com/ladda-csms/ladda/store/internal/sqldb"
 // The SQL of station.Store. Contracts: sqldb.StationQueries.
 
 const stationColumns = `s.id, s.description, s.registration, s.credential_salt, s.credential_hash, s.connected,
-	s.ocpp_version, s.last_seen, s.boot, s.booted_at, s.created_at, s.updated_at,
+	s.ocpp_version, s.last_seen, s.boot, s.booted_at, s.created_at, s.updated_at, s.org_id,
 	c.evse_id, c.connector_id, c.status, c.error_code, c.info, c.updated_at`
 
 var stationQueries = sqldb.StationQueries{
 	Create: `
-		INSERT INTO stations (id, description, registration, credential_salt, credential_hash, created_at, updated_at)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+		INSERT INTO stations (id, description, registration, credential_salt, credential_hash, created_at, updated_at, org_id)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
 		ON CONFLICT (id) DO NOTHING`,
 
 	Get: `
@@ -20,17 +20,8 @@ var stationQueries = sqldb.StationQueries{
 		WHERE s.id = ?1
 		ORDER BY c.evse_id, c.connector_id`,
 
-	List: `
-		SELECT ` + stationColumns + `
-		FROM (
-			SELECT * FROM stations
-			WHERE id > ?1
-			  AND (?2 IS NULL OR registration = ?2)
-			  AND (?3 IS NULL OR connected = ?3)
-			ORDER BY id
-			LIMIT ?4
-		) s LEFT JOIN connectors c ON c.station_id = s.id
-		ORDER BY s.id, c.evse_id, c.connector_id`,
+	List:      stationList(`true`),
+	ListOfOrg: stationList(`org_id = ?5`),
 
 	Exists: `SELECT 1 FROM stations WHERE id = ?1`,
 
@@ -40,7 +31,8 @@ var stationQueries = sqldb.StationQueries{
 			registration    = coalesce(?3, registration),
 			credential_salt = CASE WHEN ?4 THEN ?5 ELSE credential_salt END,
 			credential_hash = CASE WHEN ?4 THEN ?6 ELSE credential_hash END,
-			updated_at      = ?7
+			updated_at      = ?7,
+			org_id          = CASE WHEN ?8 THEN ?9 ELSE org_id END
 		WHERE id = ?1`,
 
 	Delete: `DELETE FROM stations WHERE id = ?1`,
@@ -79,4 +71,21 @@ var stationQueries = sqldb.StationQueries{
 		UPDATE stations SET last_seen = v.at
 		FROM (SELECT value ->> 'id' AS id, value ->> 'at' AS at FROM json_each(?1)) AS v
 		WHERE stations.id = v.id AND (stations.last_seen IS NULL OR stations.last_seen < v.at)`,
+}
+
+// stationList returns a list of stations that leads with the condition lead, so that an index
+// can serve it.
+func stationList(lead string) string {
+	return `
+		SELECT ` + stationColumns + `
+		FROM (
+			SELECT * FROM stations
+			WHERE ` + lead + ` AND id > ?1
+			  AND (?2 IS NULL OR registration = ?2)
+			  AND (?3 IS NULL OR connected = ?3)
+			  AND (?5 IS NULL OR org_id = ?5)
+			ORDER BY id
+			LIMIT ?4
+		) s LEFT JOIN connectors c ON c.station_id = s.id
+		ORDER BY s.id, c.evse_id, c.connector_id`
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 // MustCreateAPIKey stores a key with the given name and hash.
 func MustCreateAPIKey(tb testing.TB, s Store, name string, hash []byte) *account.APIKey {
 	tb.Helper()
-	k := &account.APIKey{Name: name, Prefix: "ladda_" + name, Hash: hash, Role: account.Admin, CreatedAt: t0}
+	k := &account.APIKey{Name: name, Prefix: "ladda_" + name, Hash: hash, Scopes: []account.Scope{account.ScopeAdmin}, CreatedAt: t0}
 	if err := s.CreateAPIKey(tb.Context(), k); err != nil {
 		tb.Fatalf("CreateAPIKey(%s): %v", name, err)
 	}
@@ -24,47 +25,87 @@ func testAPIKeys(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("a created key gets an ID and is found by its hash", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
-		k := &account.APIKey{Name: "ci", Prefix: "ladda_abcdef", Hash: []byte{0, 1, 2, 255}, Role: account.Admin, CreatedAt: t0, ExpiresAt: ptr(at(time.Hour))}
+		org := MustCreateOrg(t, s, "Fleet", account.FleetOrg)
+		k := &account.APIKey{Name: "ci", Prefix: "ladda_abcdef", Hash: []byte{0, 1, 2, 255}, OrgID: org.ID,
+			Scopes: []account.Scope{account.ScopeRead, account.ScopeBilling}, CreatedBy: 42, CreatedAt: t0, ExpiresAt: ptr(at(time.Hour))}
 		if err := s.CreateAPIKey(t.Context(), k); err != nil {
 			t.Fatal(err)
 		}
 		if k.ID <= 0 {
 			t.Fatalf("ID = %d, want > 0", k.ID)
 		}
-		got, err := s.APIKeyByHash(t.Context(), []byte{0, 1, 2, 255})
+		byHash, err := s.APIKeyByHash(t.Context(), []byte{0, 1, 2, 255})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.ID != k.ID || got.Name != "ci" || got.Prefix != "ladda_abcdef" || !bytes.Equal(got.Hash, k.Hash) || got.Role != account.Admin ||
-			got.LastUsedAt != nil || got.RevokedAt != nil {
-			t.Errorf("got %+v, want %+v", got, k)
+		byID, err := s.APIKey(t.Context(), k.ID)
+		if err != nil {
+			t.Fatal(err)
 		}
-		wantTime(t, "CreatedAt", got.CreatedAt, t0)
-		wantTimePtr(t, "ExpiresAt", got.ExpiresAt, k.ExpiresAt)
+		for _, got := range []*account.APIKey{byHash, byID} {
+			if got.ID != k.ID || got.Name != "ci" || got.Prefix != "ladda_abcdef" || !bytes.Equal(got.Hash, k.Hash) || got.OrgID != org.ID ||
+				!slices.Equal(got.Scopes, k.Scopes) || got.CreatedBy != 42 || got.LastUsedAt != nil || got.RevokedAt != nil {
+				t.Errorf("got %+v, want %+v", got, k)
+			}
+			wantTime(t, "CreatedAt", got.CreatedAt, t0)
+			wantTimePtr(t, "ExpiresAt", got.ExpiresAt, k.ExpiresAt)
+		}
+		_, err = s.APIKey(t.Context(), k.ID+100)
+		wantKind(t, err, ladda.NotFound)
+	})
+
+	t.Run("a system key has no organisation; a key of an unknown organisation is not found", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		k := MustCreateAPIKey(t, s, "system", []byte("h"))
+		if got, err := s.APIKey(t.Context(), k.ID); err != nil || got.OrgID != 0 || !slices.Equal(got.Scopes, []account.Scope{account.ScopeAdmin}) || got.CreatedBy != 0 {
+			t.Errorf("got %+v, %v; want no organisation, scope admin, made by 0", got, err)
+		}
+		err := s.CreateAPIKey(t.Context(), &account.APIKey{Name: "x", Prefix: "p", Hash: []byte("h2"), OrgID: 999, Scopes: []account.Scope{account.ScopeRead}, CreatedAt: t0})
+		wantKind(t, err, ladda.NotFound)
+		if _, err := s.APIKeyByHash(t.Context(), []byte("h2")); !ladda.IsKind(err, ladda.NotFound) {
+			t.Errorf("the refused key was stored: %v", err)
+		}
 	})
 
 	t.Run("a duplicate hash is a conflict, an unknown one is not found", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
 		MustCreateAPIKey(t, s, "a", []byte("h1"))
-		wantKind(t, s.CreateAPIKey(t.Context(), &account.APIKey{Name: "b", Prefix: "p", Hash: []byte("h1"), Role: account.Admin, CreatedAt: t0}), ladda.Conflict)
+		wantKind(t, s.CreateAPIKey(t.Context(), &account.APIKey{Name: "b", Prefix: "p", Hash: []byte("h1"), Scopes: []account.Scope{account.ScopeAdmin}, CreatedAt: t0}), ladda.Conflict)
 		_, err := s.APIKeyByHash(t.Context(), []byte("h2"))
 		wantKind(t, err, ladda.NotFound)
 	})
 
-	t.Run("keys list oldest first", func(t *testing.T) {
+	t.Run("keys list oldest first, all or of one organisation", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
-		var want []int64
-		for i := range 3 {
-			want = append(want, MustCreateAPIKey(t, s, fmt.Sprint("k", i), []byte{byte(i)}).ID)
+		a, b := MustCreateOrg(t, s, "A", account.OperatorOrg), MustCreateOrg(t, s, "B", account.FleetOrg)
+		var all []int64
+		ofOrg := map[int64][]int64{}
+		for i, org := range []int64{0, a.ID, b.ID, a.ID, 0} {
+			k := &account.APIKey{Name: fmt.Sprint("k", i), Prefix: "p", Hash: []byte{byte(i)}, OrgID: org, Scopes: []account.Scope{account.ScopeRead}, CreatedAt: t0}
+			if err := s.CreateAPIKey(t.Context(), k); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, k.ID)
+			ofOrg[org] = append(ofOrg[org], k.ID)
 		}
-		list, err := s.APIKeys(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(list) != 3 || list[0].ID != want[0] || list[1].ID != want[1] || list[2].ID != want[2] {
-			t.Errorf("got %d keys, want IDs %v", len(list), want)
+		for _, tt := range []struct {
+			org  int64
+			want []int64
+		}{{0, all}, {a.ID, ofOrg[a.ID]}, {b.ID, ofOrg[b.ID]}, {b.ID + 100, nil}} {
+			list, err := s.APIKeys(t.Context(), tt.org)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, k := range list {
+				got = append(got, k.ID)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("APIKeys(%d) = %v, want %v", tt.org, got, tt.want)
+			}
 		}
 	})
 
@@ -96,7 +137,7 @@ func testAPIKeys(t *testing.T, open func(t *testing.T) Store) {
 		if err := s.TouchAPIKeys(t.Context(), map[int64]time.Time{a.ID: at(time.Minute), b.ID: at(2 * time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
-		list, err := s.APIKeys(t.Context())
+		list, err := s.APIKeys(t.Context(), 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/ladda-csms/ladda"
+	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/charging"
+	"github.com/ladda-csms/ladda/station"
 )
 
 func testTokens(t *testing.T, open func(t *testing.T) Store) {
@@ -147,6 +149,92 @@ func testTokens(t *testing.T, open func(t *testing.T) Store) {
 			wantTime(t, tt.name+": UpdatedAt", stored.UpdatedAt, when)
 		}
 		_, err := s.UpdateIDToken(t.Context(), "nope", charging.TokenUpdate{Status: &blocked}, t0)
+		wantKind(t, err, ladda.NotFound)
+	})
+
+	t.Run("tokens have an owner, an organisation and a label: filtered, changed and cleared", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		fleet := MustCreateOrg(t, s, "Fleet", account.FleetOrg)
+		op := MustCreateOrg(t, s, "Op", account.OperatorOrg)
+		anna, bo := MustCreateUser(t, s, "anna@example.com"), MustCreateUser(t, s, "bo@example.com")
+		for _, tok := range []*charging.IDToken{
+			{Token: "A", UserID: anna.ID, OrgID: fleet.ID, Label: "work card"},
+			{Token: "B", UserID: anna.ID, Label: "own card"},
+			{Token: "C", OrgID: fleet.ID},
+			{Token: "D", UserID: bo.ID, OrgID: fleet.ID, Status: charging.Blocked},
+			{Token: "E", OrgID: op.ID},
+			{Token: "F"},
+		} {
+			MustCreateToken(t, s, tok)
+		}
+		if got, err := s.IDToken(t.Context(), "A"); err != nil || got.UserID != anna.ID || got.OrgID != fleet.ID || got.Label != "work card" {
+			t.Errorf("IDToken(A) = %+v, %v", got, err)
+		}
+		blocked := charging.Blocked
+		for _, tt := range []struct {
+			name string
+			f    charging.TokenFilter
+			want []string
+		}{
+			{"of anna", charging.TokenFilter{UserID: anna.ID}, []string{"A", "B"}},
+			{"of the fleet", charging.TokenFilter{OrgID: fleet.ID}, []string{"A", "C", "D"}},
+			{"of anna in the fleet", charging.TokenFilter{UserID: anna.ID, OrgID: fleet.ID}, []string{"A"}},
+			{"of the fleet after A, limit 1", charging.TokenFilter{OrgID: fleet.ID, After: "A", Limit: 1}, []string{"C"}},
+			{"blocked of the fleet", charging.TokenFilter{OrgID: fleet.ID, Status: &blocked}, []string{"D"}},
+			{"of nobody known", charging.TokenFilter{UserID: bo.ID + 100}, nil},
+		} {
+			list, err := s.IDTokens(t.Context(), tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, tok := range list {
+				got = append(got, tok.Token)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+			}
+		}
+		for _, tt := range []struct {
+			name  string
+			u     charging.TokenUpdate
+			check func(*charging.IDToken) bool
+		}{
+			{"nothing", charging.TokenUpdate{}, func(k *charging.IDToken) bool {
+				return k.UserID == anna.ID && k.OrgID == fleet.ID && k.Label == "work card"
+			}},
+			{"new owner and label", charging.TokenUpdate{UserID: &bo.ID, Label: ptr("Bo's")}, func(k *charging.IDToken) bool {
+				return k.UserID == bo.ID && k.OrgID == fleet.ID && k.Label == "Bo's"
+			}},
+			{"other organisation", charging.TokenUpdate{OrgID: &op.ID}, func(k *charging.IDToken) bool {
+				return k.UserID == bo.ID && k.OrgID == op.ID && k.Label == "Bo's"
+			}},
+			{"unlinked", charging.TokenUpdate{UserID: ptr(int64(0)), OrgID: ptr(int64(0)), Label: ptr("")}, func(k *charging.IDToken) bool {
+				return k.UserID == 0 && k.OrgID == 0 && k.Label == "" && k.Status == charging.Accepted
+			}},
+		} {
+			got, err := s.UpdateIDToken(t.Context(), "A", tt.u, t0)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			stored, err := s.IDToken(t.Context(), "A")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(got) || !tt.check(stored) {
+				t.Errorf("%s: returned %+v, stored %+v", tt.name, got, stored)
+			}
+		}
+		_, err := s.UpdateIDToken(t.Context(), "A", charging.TokenUpdate{UserID: ptr(bo.ID + 100)}, t0)
+		wantKind(t, err, ladda.NotFound)
+		_, err = s.UpdateIDToken(t.Context(), "A", charging.TokenUpdate{OrgID: ptr(op.ID + 100)}, t0)
+		wantKind(t, err, ladda.NotFound)
+		wantKind(t, s.CreateIDToken(t.Context(), &charging.IDToken{Token: "G", Type: "Central", Status: charging.Accepted, UserID: bo.ID + 100,
+			CreatedAt: t0, UpdatedAt: t0}), ladda.NotFound)
+		wantKind(t, s.CreateIDToken(t.Context(), &charging.IDToken{Token: "G", Type: "Central", Status: charging.Accepted, OrgID: op.ID + 100,
+			CreatedAt: t0, UpdatedAt: t0}), ladda.NotFound)
+		_, err = s.IDToken(t.Context(), "G")
 		wantKind(t, err, ladda.NotFound)
 	})
 
@@ -403,6 +491,89 @@ func testTransactions(t *testing.T, open func(t *testing.T) Store) {
 			if !slices.Equal(got, want) {
 				t.Errorf("%s: got %v, want %v", tt.name, got, want)
 			}
+		}
+	})
+
+	t.Run("transactions are scoped by their station's organisation, their token's owner and organisation, and start time", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		op, other, fleet := MustCreateOrg(t, s, "Op", account.OperatorOrg), MustCreateOrg(t, s, "Other", account.OperatorOrg), MustCreateOrg(t, s, "Fleet", account.FleetOrg)
+		anna := MustCreateUser(t, s, "anna@example.com")
+		for _, st := range []struct {
+			id  ladda.StationID
+			org int64
+		}{{"A", op.ID}, {"B", other.ID}, {"C", 0}, {"D", op.ID}} {
+			if err := s.CreateStation(t.Context(), &station.Station{ID: st.id, OrgID: st.org, Registration: station.Accepted, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		MustCreateToken(t, s, &charging.IDToken{Token: "X", UserID: anna.ID, OrgID: fleet.ID}) // anna's fleet card
+		MustCreateToken(t, s, &charging.IDToken{Token: "Y", UserID: anna.ID})                  // anna's own card
+		MustCreateToken(t, s, &charging.IDToken{Token: "Z", OrgID: fleet.ID})                  // a fleet card of nobody
+		// Transaction i starts at t0 + i hours.
+		var txs []*charging.Transaction
+		for i, c := range []struct {
+			station ladda.StationID
+			token   string
+		}{{"A", "X"}, {"B", "X"}, {"C", "Y"}, {"A", "Z"}, {"D", "Y"}, {"B", "W"}, {"A", ""}, {"D", "X"}} {
+			txs = append(txs, MustStart(t, s, newTx(c.station, i+1, c.token, time.Duration(i)*time.Hour)))
+		}
+		if _, err := s.StopTransaction(t.Context(), charging.StopReport{TransactionID: txs[0].ID, StoppedAt: at(time.Hour), At: at(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		stationOrg := map[ladda.StationID]int64{"A": op.ID, "B": other.ID, "D": op.ID}
+		tokenUser := map[string]int64{"X": anna.ID, "Y": anna.ID}
+		tokenOrg := map[string]int64{"X": fleet.ID, "Z": fleet.ID}
+		stA, x := ladda.StationID("A"), "X"
+		for _, f := range []charging.TransactionFilter{
+			{StationOrgID: op.ID},
+			{StationOrgID: other.ID},
+			{StationOrgID: fleet.ID},
+			{TokenUserID: anna.ID},
+			{TokenOrgID: fleet.ID},
+			{TokenOrgID: op.ID},
+			{StationOrgID: op.ID, TokenOrgID: fleet.ID},
+			{StationOrgID: op.ID, TokenUserID: anna.ID, Active: ptr(true)},
+			{StationOrgID: op.ID, StationID: &stA},
+			{TokenUserID: anna.ID, IDToken: &x},
+			{StartedFrom: at(2 * time.Hour)},
+			{StartedUntil: at(2 * time.Hour)},
+			{StartedFrom: at(time.Hour), StartedUntil: at(5*time.Hour + time.Microsecond)},
+			{StartedFrom: at(time.Hour), StartedUntil: at(time.Hour)},
+			{StationOrgID: op.ID, StartedFrom: at(time.Hour)},
+			{TokenUserID: anna.ID, Before: txs[4].ID, Limit: 2},
+			{TokenOrgID: fleet.ID, StartedUntil: at(7 * time.Hour), Limit: 1},
+			{StationOrgID: op.ID, Active: ptr(false)},
+		} {
+			var want []ladda.TransactionID
+			for _, tx := range slices.Backward(txs) {
+				if (f.StationOrgID == 0 || stationOrg[tx.StationID] == f.StationOrgID) &&
+					(f.TokenUserID == 0 || tokenUser[tx.IDToken] == f.TokenUserID) &&
+					(f.TokenOrgID == 0 || tokenOrg[tx.IDToken] == f.TokenOrgID) &&
+					(f.StationID == nil || tx.StationID == *f.StationID) && (f.IDToken == nil || tx.IDToken == *f.IDToken) &&
+					(f.Active == nil || *f.Active == (tx.ID != txs[0].ID)) &&
+					(f.StartedFrom.IsZero() || !tx.StartedAt.Before(f.StartedFrom)) && (f.StartedUntil.IsZero() || tx.StartedAt.Before(f.StartedUntil)) &&
+					(f.Before == 0 || tx.ID < f.Before) {
+					want = append(want, tx.ID)
+				}
+			}
+			if f.Limit > 0 && len(want) > f.Limit {
+				want = want[:f.Limit]
+			}
+			var got []ladda.TransactionID
+			for _, tx := range mustTransactions(t, s, f) {
+				got = append(got, tx.ID)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("Transactions(%+v) = %v, want %v", f, got, want)
+			}
+		}
+		// Scopes follow the stations and cards as they are now.
+		if _, err := s.UpdateStation(t.Context(), "C", station.Update{OrgID: &other.ID}, t0); err != nil {
+			t.Fatal(err)
+		}
+		if list := mustTransactions(t, s, charging.TransactionFilter{StationOrgID: other.ID}); len(list) != 3 {
+			t.Errorf("after C moved to the other operator: %d of its transactions, want 3", len(list))
 		}
 	})
 

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/ladda-csms/ladda"
+	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/charging"
+	"github.com/ladda-csms/ladda/station"
 )
 
 // newReservation returns a Scheduled reservation of a station's EVSE (0: any) for a token,
@@ -105,9 +107,11 @@ var ended = []charging.ReservationStatus{charging.ReservationFaulted, charging.R
 	charging.ReservationUnavailable, charging.ReservationFailed, charging.ReservationUsed, charging.ReservationCancelled,
 	charging.ReservationNoShow, charging.ReservationExpired, charging.ReservationRemoved}
 
-// selects reports whether f selects r, as charging.ReservationFilter documents it.
-func selects(f charging.ReservationFilter, r *charging.Reservation) bool {
+// selects reports whether f selects r, as charging.ReservationFilter documents it; orgOf
+// gives the organisation of each station.
+func selects(f charging.ReservationFilter, r *charging.Reservation, orgOf map[ladda.StationID]int64) bool {
 	return (f.StationID == "" || r.StationID == f.StationID) &&
+		(f.StationOrgID == 0 || orgOf[r.StationID] == f.StationOrgID) &&
 		(f.IDToken == "" || r.IDToken == f.IDToken) &&
 		(len(f.Statuses) == 0 || slices.Contains(f.Statuses, r.Status)) &&
 		(f.StartsBefore.IsZero() || !r.StartsAt.After(f.StartsBefore)) &&
@@ -294,6 +298,14 @@ func testReservations(t *testing.T, open func(t *testing.T) Store) {
 		for _, id := range stations {
 			MustCreateStation(t, s, id)
 		}
+		// CS-1 and CS-3 belong to one operator, CS-2 to another.
+		opA, opB := MustCreateOrg(t, s, "A", account.OperatorOrg), MustCreateOrg(t, s, "B", account.OperatorOrg)
+		orgOf := map[ladda.StationID]int64{"CS-1": opA.ID, "CS-2": opB.ID, "CS-3": opA.ID}
+		for id, org := range orgOf {
+			if _, err := s.UpdateStation(t.Context(), id, station.Update{OrgID: ptr(org)}, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
 		// 36 reservations of three stations and three tokens, in all statuses, each in its own
 		// three hours (so none overlap), lasting one to three hours, updated at t0 plus 0 to 4
 		// minutes.
@@ -338,13 +350,19 @@ func testReservations(t *testing.T, open func(t *testing.T) Store) {
 			{IDToken: "T2", ActiveAt: at(16 * time.Hour), BeforeID: last + 1},
 			{StationID: "CS-2", IDToken: "T1", Statuses: statuses, StartsBefore: at(200 * time.Hour), ExpiresBefore: at(200 * time.Hour),
 				UpdatedBefore: at(time.Hour), ActiveAt: at(22 * time.Hour), BeforeID: last, Limit: 10},
+			{StationOrgID: opA.ID},
+			{StationOrgID: opB.ID},
+			{StationOrgID: opB.ID + 100},
+			{StationOrgID: opA.ID, StationID: "CS-2"},
+			{StationOrgID: opA.ID, IDToken: "T2", Limit: 3},
+			{StationOrgID: opA.ID, Statuses: charging.ActiveReservation, BeforeID: last},
 		}
 		for _, f := range filters {
 			for _, oldest := range []bool{false, true} {
 				f.OldestFirst = oldest
 				var want []int64
 				for _, r := range all {
-					if selects(f, r) {
+					if selects(f, r, orgOf) {
 						want = append(want, r.ID)
 					}
 				}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ladda-csms/ladda"
+	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/station"
 )
 
@@ -195,6 +196,68 @@ func testStations(t *testing.T, open func(t *testing.T) Store) {
 				t.Errorf("%s: stored %+v", tt.name, stored)
 			}
 			wantTime(t, tt.name+": UpdatedAt", got.UpdatedAt, when)
+		}
+	})
+
+	t.Run("stations belong to an organisation: created, filtered, moved and taken out", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		a, b := MustCreateOrg(t, s, "A", account.OperatorOrg), MustCreateOrg(t, s, "B", account.OperatorOrg)
+		for _, st := range []*station.Station{{ID: "S1", OrgID: a.ID}, {ID: "S2"}, {ID: "S3", OrgID: b.ID}, {ID: "S4", OrgID: a.ID}} {
+			st.Registration, st.CreatedAt, st.UpdatedAt = station.Accepted, t0, t0
+			if err := s.CreateStation(t.Context(), st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := MustStation(t, s, "S1"); got.OrgID != a.ID {
+			t.Errorf("S1.OrgID = %d, want %d", got.OrgID, a.ID)
+		}
+		if _, err := s.UpdateStation(t.Context(), "S2", station.Update{OrgID: &b.ID}, t0); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.UpdateStation(t.Context(), "S4", station.Update{OrgID: ptr(int64(0))}, at(time.Minute))
+		if err != nil || got.OrgID != 0 {
+			t.Fatalf("S4 taken out: %+v, %v", got, err)
+		}
+		if got, err := s.UpdateStation(t.Context(), "S1", station.Update{Description: ptr("kept")}, t0); err != nil || got.OrgID != a.ID {
+			t.Errorf("an update without OrgID moved S1: %+v, %v", got, err)
+		}
+		connected := true
+		if err := s.SetConnected(t.Context(), "S3", true, "2.0.1", t0); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			name string
+			f    station.Filter
+			want []ladda.StationID
+		}{
+			{"all", station.Filter{}, []ladda.StationID{"S1", "S2", "S3", "S4"}},
+			{"of A", station.Filter{OrgID: a.ID}, []ladda.StationID{"S1"}},
+			{"of B", station.Filter{OrgID: b.ID}, []ladda.StationID{"S2", "S3"}},
+			{"of B after S2", station.Filter{OrgID: b.ID, After: "S2"}, []ladda.StationID{"S3"}},
+			{"of B, limit 1", station.Filter{OrgID: b.ID, Limit: 1}, []ladda.StationID{"S2"}},
+			{"of B, connected", station.Filter{OrgID: b.ID, Connected: &connected}, []ladda.StationID{"S3"}},
+			{"of none", station.Filter{OrgID: b.ID + 100}, nil},
+		} {
+			list, err := s.Stations(t.Context(), tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantIDs(t, tt.name, list, tt.want...)
+			for _, st := range list {
+				if tt.f.OrgID != 0 && st.OrgID != tt.f.OrgID {
+					t.Errorf("%s: listed %s of organisation %d", tt.name, st.ID, st.OrgID)
+				}
+			}
+		}
+		err = s.CreateStation(t.Context(), &station.Station{ID: "S5", OrgID: b.ID + 100, Registration: station.Accepted, CreatedAt: t0, UpdatedAt: t0})
+		wantKind(t, err, ladda.NotFound)
+		_, err = s.Station(t.Context(), "S5")
+		wantKind(t, err, ladda.NotFound)
+		_, err = s.UpdateStation(t.Context(), "S1", station.Update{OrgID: ptr(b.ID + 100)}, t0)
+		wantKind(t, err, ladda.NotFound)
+		if got := MustStation(t, s, "S1"); got.OrgID != a.ID {
+			t.Errorf("a refused move changed S1's organisation to %d", got.OrgID)
 		}
 	})
 

@@ -1,7 +1,8 @@
 // Package storetest is the conformance suite of Ladda's stores: the rules that the doc comments
 // of station.Store, charging.Store, account.Store, firmware.Store and pki.Store state, written
 // as tests that every engine runs unchanged (store/sqlite and store/postgres call Run and Bench
-// from their _test files).
+// from their _test files), and RunAtRest, the tests of what an engine keeps in its database:
+// personal data sealed, key rotation, an audit log the database itself keeps append-only.
 // Import it only from tests.
 package storetest
 
@@ -30,6 +31,8 @@ type Store interface {
 	pki.Store
 	Ping(ctx context.Context) error
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
+	// Reseal rewrites every sealed value under the keyring's primary key.
+	Reseal(ctx context.Context) (int, error)
 	Close() error
 }
 
@@ -50,6 +53,16 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("FirmwareCampaign", func(t *testing.T) { testFirmwareCampaigns(t, open) })
 	t.Run("PKI", func(t *testing.T) { testPKI(t, open) })
 	t.Run("APIKey", func(t *testing.T) { testAPIKeys(t, open) })
+	t.Run("Organisation", func(t *testing.T) { testOrganisations(t, open) })
+	t.Run("User", func(t *testing.T) { testUsers(t, open) })
+	t.Run("Session", func(t *testing.T) { testSessions(t, open) })
+	t.Run("Throttle", func(t *testing.T) { testThrottles(t, open) })
+	t.Run("OneTimeToken", func(t *testing.T) { testOneTimeTokens(t, open) })
+	t.Run("RecoveryCode", func(t *testing.T) { testRecoveryCodes(t, open) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
+	t.Run("Favourite", func(t *testing.T) { testFavourites(t, open) })
+	t.Run("Webhook", func(t *testing.T) { testWebhooks(t, open) })
+	t.Run("Delivery", func(t *testing.T) { testDeliveries(t, open) })
 	t.Run("Secret", func(t *testing.T) { testSecrets(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open) })

@@ -16,12 +16,19 @@ import (
 
 // ---- ID tokens ----
 
-// CreateIDToken stores a new token. Errors: Conflict if it exists.
+// CreateIDToken stores a new token. Errors: Conflict if it exists, NotFound for an unknown
+// owner or organisation.
 func (db *DB) CreateIDToken(ctx context.Context, t *charging.IDToken) error {
 	const op = "CreateIDToken"
 	err := db.do(ctx, keyOf(t.Token), func(ctx context.Context, r run) error {
+		if err := db.mustUser(ctx, r, op, t.UserID); err != nil {
+			return err
+		}
+		if err := db.mustOrg(ctx, r, op, t.OrgID); err != nil {
+			return err
+		}
 		n, err := r.exec(ctx, db.q.Charging.CreateToken, t.Token, t.Type, string(t.Status), db.d.nullTime(t.ExpiresAt),
-			t.GroupID, t.AllowConcurrent, t.Description, db.d.time(t.CreatedAt), db.d.time(t.UpdatedAt))
+			t.GroupID, t.AllowConcurrent, t.Description, nullID(t.UserID), nullID(t.OrgID), t.Label, db.d.time(t.CreatedAt), db.d.time(t.UpdatedAt))
 		if err == nil && n == 0 {
 			return Refuse(ladda.Errorf(ladda.Conflict, db.d.Name+"."+op, "ID token %q exists already", t.Token))
 		}
@@ -53,7 +60,15 @@ func (db *DB) loadToken(ctx context.Context, r run, token string) (*charging.IDT
 
 // IDTokens lists tokens after f.After in token order.
 func (db *DB) IDTokens(ctx context.Context, f charging.TokenFilter) ([]*charging.IDToken, error) {
-	rows, err := db.reader().query(ctx, db.q.Charging.Tokens, f.After, nullString(f.Status), nullString(f.GroupID), limit(f.Limit))
+	q := &db.q.Charging
+	text := q.Tokens
+	switch {
+	case f.UserID != 0:
+		text = q.TokensOfUser
+	case f.OrgID != 0:
+		text = q.TokensOfOrg
+	}
+	rows, err := db.reader().query(ctx, text, f.After, nullString(f.Status), nullString(f.GroupID), limit(f.Limit), nullID(f.UserID), nullID(f.OrgID))
 	if err != nil {
 		return nil, db.wrap("IDTokens", err)
 	}
@@ -70,11 +85,14 @@ func scanTokens(rows *sql.Rows) ([]*charging.IDToken, error) {
 			status               string
 			expires              nullTime
 			createdAt, updatedAt nullTime
+			user, org            sql.NullInt64
 		)
-		if err := rows.Scan(&t.Token, &t.Type, &status, &expires, &t.GroupID, &t.AllowConcurrent, &t.Description, &createdAt, &updatedAt); err != nil {
+		if err := rows.Scan(&t.Token, &t.Type, &status, &expires, &t.GroupID, &t.AllowConcurrent, &t.Description, &user, &org, &t.Label,
+			&createdAt, &updatedAt); err != nil {
 			return nil, err
 		}
 		t.Status, t.ExpiresAt, t.CreatedAt, t.UpdatedAt = charging.TokenStatus(status), expires.ptr(), createdAt.T, updatedAt.T
+		t.UserID, t.OrgID = user.Int64, org.Int64
 		list = append(list, &t)
 	}
 	if err := rows.Err(); err != nil {
@@ -83,7 +101,8 @@ func scanTokens(rows *sql.Rows) ([]*charging.IDToken, error) {
 	return list, rows.Close()
 }
 
-// UpdateIDToken applies u and returns the token as it is now. Errors: NotFound.
+// UpdateIDToken applies u and returns the token as it is now. Errors: NotFound for an unknown
+// token, owner or organisation.
 func (db *DB) UpdateIDToken(ctx context.Context, token string, u charging.TokenUpdate, at time.Time) (*charging.IDToken, error) {
 	const op = "UpdateIDToken"
 	setExpiry := u.ClearExpiry || u.ExpiresAt != nil
@@ -95,11 +114,25 @@ func (db *DB) UpdateIDToken(ctx context.Context, token string, u charging.TokenU
 	if u.AllowConcurrent != nil {
 		allow = *u.AllowConcurrent
 	}
+	var user, org int64
+	if u.UserID != nil {
+		user = *u.UserID
+	}
+	if u.OrgID != nil {
+		org = *u.OrgID
+	}
 	var out *charging.IDToken
 	err := db.do(ctx, keyOf(token), func(ctx context.Context, r run) error {
 		out = nil
+		if err := db.mustUser(ctx, r, op, user); err != nil {
+			return err
+		}
+		if err := db.mustOrg(ctx, r, op, org); err != nil {
+			return err
+		}
 		n, err := r.exec(ctx, db.q.Charging.UpdateToken, token, nullString(u.Type), nullString(u.Status), setExpiry, expires,
-			nullString(u.GroupID), allow, nullString(u.Description), db.d.time(at))
+			nullString(u.GroupID), allow, nullString(u.Description), db.d.time(at), u.UserID != nil, nullID(user), u.OrgID != nil, nullID(org),
+			nullString(u.Label))
 		if err != nil {
 			return err
 		}
@@ -471,7 +504,11 @@ func (db *DB) TransactionByStationTxID(ctx context.Context, st ladda.StationID, 
 	return t, db.wrap(op, err)
 }
 
-// Transactions lists transactions newest first, without samples.
+// Transactions lists transactions newest first, without samples. Every filter given applies,
+// the scoping ones too: a transaction must be at a station of StationOrgID and of a token of
+// TokenUserID and of a token of TokenOrgID, if given. They follow the stations and ID tokens
+// as they are now: a transaction is at a station of StationOrgID if its station (still exists
+// and) belongs to that organisation, and likewise for the owner and organisation of its token.
 func (db *DB) Transactions(ctx context.Context, f charging.TransactionFilter) ([]*charging.Transaction, error) {
 	q := &db.q.Charging
 	before := int64(f.Before)
@@ -482,19 +519,25 @@ func (db *DB) Transactions(ctx context.Context, f charging.TransactionFilter) ([
 	if f.Active != nil {
 		active = *f.Active
 	}
-	var (
-		rows *sql.Rows
-		err  error
-		r    = db.reader()
-	)
+	text := q.List
 	switch {
 	case f.StationID != nil:
-		rows, err = r.query(ctx, q.ListOfStation, string(*f.StationID), before, nullString(f.IDToken), active, limit(f.Limit))
+		text = q.ListOfStation
 	case f.IDToken != nil:
-		rows, err = r.query(ctx, q.ListOfToken, *f.IDToken, before, active, limit(f.Limit))
-	default:
-		rows, err = r.query(ctx, q.List, before, active, limit(f.Limit))
+		text = q.ListOfToken
+	case f.TokenUserID != 0:
+		text = q.ListOfTokenUser
+	case f.StationOrgID != 0:
+		text = q.ListOfStationOrg
+	case f.TokenOrgID != 0:
+		text = q.ListOfTokenOrg
 	}
+	var station any
+	if f.StationID != nil {
+		station = string(*f.StationID)
+	}
+	rows, err := db.reader().query(ctx, text, station, nullString(f.IDToken), active, nullID(f.StationOrgID), nullID(f.TokenUserID),
+		nullID(f.TokenOrgID), db.optTime(f.StartedFrom), db.optTime(f.StartedUntil), before, limit(f.Limit))
 	if err != nil {
 		return nil, db.wrap("Transactions", err)
 	}

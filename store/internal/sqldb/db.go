@@ -29,6 +29,10 @@ type Options struct {
 	Committers  int
 	// Logger receives the store's rare diagnostics. Nil discards them.
 	Logger *slog.Logger
+	// Sealer encrypts the personal data the store keeps (see Sealer). Nil makes a random key
+	// that lives only as long as the DB: what it seals now cannot be read after a restart, so
+	// only tests should leave it nil.
+	Sealer Sealer
 }
 
 // DB implements the domain stores over a pool for writes and a pool for reads. The pools may
@@ -39,6 +43,7 @@ type DB struct {
 	d           Dialect
 	log         *slog.Logger
 	commit      *Committer
+	seal        Sealer
 
 	wst, rst sync.Map // query text → *sql.Stmt prepared on the write or read pool
 
@@ -56,8 +61,8 @@ var (
 )
 
 // New returns a DB over the pools, which it owns from now on: Close closes them. write
-// should allow at least o.Committers connections. It prepares every statement on the write
-// pool, so the database must be migrated already.
+// should allow at least o.Committers connections. It prepares every statement that writes may
+// run (all but those tagged read) on the write pool, so the database must be migrated already.
 func New(ctx context.Context, write, read *sql.DB, d Dialect, q Queries, o Options) (*DB, error) {
 	if err := q.check(); err != nil {
 		return nil, err
@@ -68,10 +73,18 @@ func New(ctx context.Context, write, read *sql.DB, d Dialect, q Queries, o Optio
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	db := &DB{write: write, read: read, q: q, d: d, log: o.Logger}
+	if o.Sealer == nil {
+		k, err := ephemeralKeyring()
+		if err != nil {
+			return nil, err
+		}
+		o.Sealer = k
+		o.Logger.Warn("no keyring given: personal data is sealed with a random key that is lost on restart; data written now cannot be read after a restart")
+	}
+	db := &DB{write: write, read: read, q: q, d: d, log: o.Logger, seal: o.Sealer}
 	// A write holds its connection while it runs, so its statements are prepared beforehand:
 	// preparing one on the pool during a write would wait for a second connection.
-	for _, text := range q.all() {
+	for _, text := range q.writes() {
 		if _, ok := db.wst.Load(text); ok {
 			continue
 		}
@@ -199,7 +212,9 @@ func (r run) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	}
 	v, ok := cache.Load(q)
 	if !ok && r.tx != nil {
-		return nil, fmt.Errorf("sqldb: statement not prepared: %s", q)
+		// Not prepared by New (a statement tagged read): preparing it on the write pool
+		// would wait for a second connection, so it is prepared for this transaction only.
+		return r.tx.PrepareContext(ctx, q)
 	}
 	if !ok {
 		st, err := pool.PrepareContext(ctx, q)

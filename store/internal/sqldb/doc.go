@@ -12,4 +12,8 @@
 // Writes never run on the read pool: every state change is a WriteFunc given to the
 // Committer, which batches writes arriving within a short window into one transaction and
 // wakes each caller only after that transaction committed. Reads use the read pool directly.
+//
+// Personal data (users' emails, names and second-factor secrets, webhook secrets) is sealed by
+// a Sealer before it is stored and opened after it is read; emails are found and kept unique by
+// their blind index. The database never holds them in plain text.
 package sqldb

@@ -13,15 +13,32 @@ import (
 // Statements that return rows of an entity return its columns in these orders:
 //
 //	station:     id, description, registration, credential_salt, credential_hash, connected,
-//	             ocpp_version, last_seen, boot (JSON text), booted_at, created_at, updated_at
+//	             ocpp_version, last_seen, boot (JSON text), booted_at, created_at, updated_at,
+//	             org_id (NULL: none)
 //	connector:   evse_id, connector_id, status, error_code, info, updated_at (all NULL for a
 //	             station without connectors, in a LEFT JOIN)
 //	transaction: id, station_id, station_tx_id, start_key, evse_id, connector_id, id_token,
 //	             started_at, stopped_at, meter_start_wh, meter_last_wh, meter_stop_wh,
 //	             stop_reason, stopped_by, last_seq_no, flags (comma list), updated_at
 //	id token:    token, type, status, expires_at, group_id, allow_concurrent, description,
-//	             created_at, updated_at
-//	API key:     id, name, prefix, hash, role, created_at, last_used_at, expires_at, revoked_at
+//	             user_id (NULL: none), org_id (NULL: none), label, created_at, updated_at
+//	API key:     id, name, prefix, hash, org_id (NULL: none), scopes (comma list), created_by,
+//	             created_at, last_used_at, expires_at, revoked_at
+//	organisation: id, name, kind, created_at
+//	user:        id, email (sealed), name (sealed, NULL: empty), language, role, org_id (NULL:
+//	             none), password_hash, email_verified_at, totp_secret (sealed, NULL: none),
+//	             totp_enabled_at, totp_last_step, prefs (JSON text), created_at, updated_at
+//	session:     id, user_id, hash, kind, pending, ip, user_agent, created_at, last_seen_at,
+//	             expires_at, revoked_at
+//	one-time token: hash, purpose, user_id, created_at, expires_at, used_at
+//	favourite:   user_id, station_id, watch, created_at
+//	audit event: id, at, actor_kind, actor_id, actor, org_id, action, target, outcome, ip,
+//	             user_agent, detail (JSON text)
+//	webhook:     id, org_id (NULL: none), user_id (NULL: none), url, secret (sealed), events
+//	             (comma list), active, created_at
+//	delivery:    id, kind, user_id (NULL: none), template, webhook_id (NULL: none), event,
+//	             payload, status, attempts, next_at, last_status, last_error, created_at,
+//	             delivered_at
 //	command:     id, station_id, action, request (JSON text), outcome, answer_status,
 //	             answer_reason, answer_data, error, requested_by, requested_at, answered_at
 //	remote start: id, station_id, evse_id, id_token, status, command_id, transaction_id,
@@ -46,6 +63,9 @@ type Queries struct {
 	Station     StationQueries
 	Charging    ChargingQueries
 	Account     AccountQueries
+	User        UserQueries
+	Audit       AuditQueries
+	Delivery    DeliveryQueries
 	Command     CommandQueries
 	RemoteStart RemoteStartQueries
 	Settings    SettingQueries
@@ -59,21 +79,25 @@ type Queries struct {
 // StationQueries are the statements of station.Store.
 type StationQueries struct {
 	// Create (id, description, registration, credential_salt, credential_hash, created_at,
-	// updated_at) inserts a station; on a duplicate id it does nothing (0 rows affected).
+	// updated_at, org_id nullable) inserts a station; on a duplicate id it does nothing (0
+	// rows affected).
 	Create string
 	// Get (id) returns the station's columns followed by the connector columns, one row per
 	// connector (one row with NULL connector columns if it has none), ordered by EVSE and
 	// connector.
 	Get string
-	// List (after, registration nullable, connected nullable, limit) returns the stations with
-	// id > after that match, as Get does, ordered by station id, EVSE, connector; limit counts
-	// stations, not rows.
-	List string
+	// List (after, registration nullable, connected nullable, limit, org_id nullable) returns
+	// the stations with id > after that match, as Get does, ordered by station id, EVSE,
+	// connector; limit counts stations, not rows.
+	List string `sqldb:"read"`
+	// ListOfOrg is List for the stations of one organisation (org_id not NULL), served by an
+	// index of org_id.
+	ListOfOrg string `sqldb:"read"`
 	// Exists (id) returns one row if the station exists.
 	Exists string
 	// Update (id, description nullable, registration nullable, set_credential bool,
-	// credential_salt, credential_hash, updated_at) changes a station; rows affected is 0 if
-	// it does not exist.
+	// credential_salt, credential_hash, updated_at, set_org bool, org_id nullable) changes a
+	// station; rows affected is 0 if it does not exist.
 	Update string
 	// Delete (id) removes a station and, by cascade, its connectors and settings.
 	Delete string
@@ -98,14 +122,21 @@ type StationQueries struct {
 // ChargingQueries are the statements of charging.Store.
 type ChargingQueries struct {
 	// CreateToken (token, type, status, expires_at nullable, group_id, allow_concurrent,
-	// description, created_at, updated_at) inserts a token; a duplicate does nothing.
+	// description, user_id nullable, org_id nullable, label, created_at, updated_at) inserts
+	// a token; a duplicate does nothing.
 	CreateToken string
 	// Token (token) returns the token's columns.
 	Token string
-	// Tokens (after, status nullable, group_id nullable, limit) lists tokens > after by token.
-	Tokens string
+	// Tokens (after, status nullable, group_id nullable, limit, user_id nullable, org_id
+	// nullable) lists tokens > after by token.
+	Tokens string `sqldb:"read"`
+	// TokensOfUser and TokensOfOrg are Tokens for the tokens of one user (user_id not NULL)
+	// and of one organisation (org_id not NULL, user_id NULL), served by indexes.
+	TokensOfUser string `sqldb:"read"`
+	TokensOfOrg  string `sqldb:"read"`
 	// UpdateToken (token, type nullable, status nullable, set_expiry bool, expires_at nullable,
-	// group_id nullable, allow_concurrent nullable, description nullable, updated_at).
+	// group_id nullable, allow_concurrent nullable, description nullable, updated_at,
+	// set_user bool, user_id nullable, set_org bool, org_id nullable, label nullable).
 	UpdateToken string
 	// DeleteToken (token).
 	DeleteToken string
@@ -126,7 +157,7 @@ type ChargingQueries struct {
 	// rows affected is 0 when it has one or does not exist.
 	SetIDToken string
 	// Get (id) returns the transaction's columns.
-	Get string
+	Get string `sqldb:"read"`
 	// GetForUpdate (id) is Get within a write, locking the row until the write commits.
 	GetForUpdate string
 	// Update (id, stopped_at, meter_start_wh, meter_last_wh, meter_stop_wh, stop_reason,
@@ -153,34 +184,50 @@ type ChargingQueries struct {
 	InsertReport string
 	// Samples (transaction_id) returns the samples JSON of the transaction's reports, following
 	// the chain from its last_report_id, ordered by at, then id.
-	Samples string
+	Samples string `sqldb:"read"`
 	// ByStationTxID (station_id, station_tx_id) returns the newest transaction with that id.
-	ByStationTxID string
-	// List (before, active nullable, limit) lists transactions with id < before, newest
-	// first; active true selects those not stopped, false those stopped.
-	List string
-	// ListOfStation (station_id, before, id_token nullable, active nullable, limit) is List for
-	// one station.
-	ListOfStation string
-	// ListOfToken (id_token, before, active nullable, limit) is List for one token.
-	ListOfToken string
+	ByStationTxID string `sqldb:"read"`
+	// The lists of transactions take the same parameters and apply all of them: (station_id
+	// nullable, id_token nullable, active nullable: true selects those not stopped, false
+	// those stopped, station_org nullable: transactions at a station whose org_id is this,
+	// token_user nullable: of an ID token whose user_id is this, token_org nullable: of an ID
+	// token whose org_id is this, started_from nullable: started_at ≥, started_until
+	// nullable: started_at <, before: id <, limit). They return the transaction columns by
+	// id, descending. They differ in the filter that leads, which is not NULL and which an
+	// index serves. List leads with none.
+	List          string `sqldb:"read"`
+	ListOfStation string `sqldb:"read"`
+	// station_id given
+	ListOfToken string `sqldb:"read"`
+	// id_token given
+	ListOfStationOrg string `sqldb:"read"`
+	// station_org given
+	ListOfTokenUser string `sqldb:"read"`
+	// token_user given
+	ListOfTokenOrg string `sqldb:"read"`
+	// token_org given
 	// CountActive (id_token, except_id) counts the token's active transactions other than
 	// except_id.
-	CountActive string
+	CountActive string `sqldb:"read"`
 	// FlagStale (started_before, flag) adds flag to the active transactions started before
 	// started_before that do not have it; rows affected is how many.
 	FlagStale string
 }
 
-// AccountQueries are the statements of account.Store and of the settings.
+// AccountQueries are the statements of account.KeyStore, of organisations and of the settings.
 type AccountQueries struct {
-	// CreateKey (name, prefix, hash, role, created_at, last_used_at, expires_at, revoked_at)
-	// inserts a key and returns its id; a duplicate hash returns no row.
+	// CreateKey (name, prefix, hash, org_id nullable, scopes, created_by, created_at,
+	// last_used_at, expires_at, revoked_at) inserts a key and returns its id; a duplicate
+	// hash returns no row.
 	CreateKey string
 	// KeyByHash (hash) returns the key's columns.
-	KeyByHash string
+	KeyByHash string `sqldb:"read"`
+	// Key (id) returns the key's columns.
+	Key string `sqldb:"read"`
 	// Keys () returns all keys by id.
-	Keys string
+	Keys string `sqldb:"read"`
+	// KeysOfOrg (org_id) returns the keys of an organisation by id.
+	KeysOfOrg string `sqldb:"read"`
 	// RevokeKey (id, at) sets revoked_at unless already set; rows affected is 0 if the key
 	// does not exist.
 	RevokeKey string
@@ -191,6 +238,192 @@ type AccountQueries struct {
 	CreateSetting string
 	// Setting (name) returns the value of a setting.
 	Setting string
+
+	// CreateOrg (name, kind, created_at) inserts an organisation and returns its id.
+	CreateOrg string
+	// Org (id) returns the organisation columns.
+	Org string `sqldb:"read"`
+	// Orgs () returns the organisation columns of all organisations by id.
+	Orgs string `sqldb:"read"`
+	// OrgExists (id) returns one row if the organisation exists.
+	OrgExists string
+	// RenameOrg (id, name) sets the name; rows affected is 0 if it does not exist.
+	RenameOrg string
+	// OrgMembers (id) returns how many users, API keys that are not revoked, stations and ID
+	// tokens have the organisation's id as org_id, in that order.
+	OrgMembers string
+	// DeleteOrg (id) removes an organisation and, by cascade, its webhooks; rows affected is
+	// 0 if it does not exist. It fails while rows of OrgMembers refer to it.
+	DeleteOrg string
+	// DeleteRevokedKeys (org_id) removes the revoked API keys of an organisation.
+	DeleteRevokedKeys string
+}
+
+// UserQueries are the statements of the users of account.Store and of what belongs to them:
+// sessions, one-time tokens, recovery codes, favourites; and of throttles.
+type UserQueries struct {
+	// Create (email sealed, email_index, name sealed nullable, language, role, org_id
+	// nullable, password_hash, email_verified_at nullable, totp_secret sealed nullable,
+	// totp_enabled_at nullable, totp_last_step, prefs JSON, created_at, updated_at) inserts a
+	// user and returns its id; a duplicate email_index returns no row.
+	Create string
+	// Get (id) returns the user columns.
+	Get string
+	// ByEmailIndex (email_index) returns the user columns of the user with that index.
+	ByEmailIndex string `sqldb:"read"`
+	// EmailExists (email_index) returns one row if a user has that index.
+	EmailExists string
+	// Exists (id) returns one row if the user exists.
+	Exists string
+	// The lists of users take (org_id nullable, role nullable, after: id >, limit) and return
+	// the user columns by id. List leads with no filter, ListOfOrg with the organisation,
+	// ListOfRole with the role, which are not NULL.
+	List       string `sqldb:"read"`
+	ListOfOrg  string `sqldb:"read"`
+	ListOfRole string `sqldb:"read"`
+	// Update (id, name sealed nullable, set_name bool, language nullable, role nullable,
+	// set_org bool, org_id nullable, password_hash nullable, email_verified_at nullable,
+	// set_totp_secret bool, totp_secret sealed nullable, totp_enabled_at nullable,
+	// clear_totp bool, prefs JSON nullable, updated_at) sets the given columns (a set_ flag
+	// sets its column to the value that follows, NULL included); clear_totp sets
+	// totp_secret and totp_enabled_at to NULL and totp_last_step to 0. Rows affected is 0 if
+	// the user does not exist.
+	Update string
+	// UnlinkTokens (user_id, updated_at) sets user_id of the user's ID tokens to NULL and
+	// their status to 'Blocked'.
+	UnlinkTokens string
+	// Delete (id) removes a user and, by cascade, their sessions, one-time tokens, recovery
+	// codes, favourites, webhooks and deliveries; rows affected is 0 if it does not exist.
+	Delete string
+	// AdvanceTOTP (id, step) sets totp_last_step to step if it is lower; rows affected is 0
+	// otherwise, or if the user does not exist.
+	AdvanceTOTP string
+	// Reseal (id, email sealed, email_index, name sealed nullable, totp_secret sealed nullable)
+	// rewrites the sealed columns of a user.
+	Reseal string
+
+	// CreateSession (user_id, hash, kind, pending, ip, user_agent, created_at, last_seen_at,
+	// expires_at, revoked_at nullable) inserts a session and returns its id; a duplicate hash
+	// returns no row.
+	CreateSession string
+	// SessionByHash (hash) returns the session columns.
+	SessionByHash string `sqldb:"read"`
+	// Sessions (user_id, now) returns the session columns of the user's sessions that are
+	// not revoked and expire after now, by id, descending.
+	Sessions string `sqldb:"read"`
+	// RevokeSession (user_id, id, at) sets revoked_at of the user's session unless set; rows
+	// affected is 0 if the user has no such session.
+	RevokeSession string
+	// RevokeSessions (user_id, except_id, at) sets revoked_at of the user's sessions that
+	// have none, except_id's excepted.
+	RevokeSessions string
+	// TouchSessions (seen) takes a JSON array of {"id": session id, "at": time as TextTime}
+	// and moves each session's last_seen_at forward to at; unknown ids are skipped.
+	TouchSessions string
+
+	// Throttle (key) returns failures, last_failure and locked_until of a throttle.
+	Throttle string `sqldb:"read"`
+	// LockThrottle (key, at) inserts a throttle with no failures, last failure at, unless
+	// there is one, and returns failures, last_failure and locked_until of the throttle, which
+	// it locks until the write's transaction ends.
+	LockThrottle string
+	// SaveThrottle (key, failures, last_failure, locked_until nullable) overwrites a throttle.
+	SaveThrottle string
+	// DeleteThrottle (key) removes a throttle.
+	DeleteThrottle string
+
+	// CreateToken (hash, purpose, user_id, created_at, expires_at, used_at nullable) inserts
+	// a one-time token; a duplicate hash does nothing (0 rows affected).
+	CreateToken string
+	// UseToken (hash, purpose, now) sets used_at of the token with that hash and purpose to
+	// now if it has none and expires after now, and returns its one-time token columns; no
+	// row otherwise. One statement: of racing uses, one returns the row.
+	UseToken string
+
+	// DeleteCodes (user_id) removes a user's recovery codes.
+	DeleteCodes string
+	// InsertCode (user_id, hash) inserts an unused recovery code; a duplicate does nothing.
+	InsertCode string
+	// Codes (user_id) returns the hash of each unused recovery code of the user, in byte order.
+	Codes string `sqldb:"read"`
+	// UseCode (user_id, hash, at) sets used_at of the user's code with that hash if unused;
+	// rows affected is 0 otherwise.
+	UseCode string
+
+	// SetFavourite (user_id, station_id, watch, created_at) inserts a favourite or sets watch
+	// of the one there is (keeping its created_at).
+	SetFavourite string
+	// DeleteFavourite (user_id, station_id) removes a favourite; rows affected is 0 if there is
+	// none.
+	DeleteFavourite string
+	// Favourites (user_id) returns the favourite columns of a user's favourites by station_id.
+	Favourites string `sqldb:"read"`
+	// Watchers (station_id) returns the favourite columns of a station's favourites by user_id.
+	Watchers string `sqldb:"read"`
+}
+
+// AuditQueries are the statements of the audit log of account.Store. The table refuses
+// updates and deletes itself.
+type AuditQueries struct {
+	// Append (at, actor_kind, actor_id, actor, org_id, action, target, outcome, ip,
+	// user_agent, detail JSON) inserts an event and returns its id.
+	Append string
+	// The lists of events take (org_id nullable, actor_kind nullable, actor_id nullable,
+	// action nullable: a prefix of action, since nullable: at ≥, until nullable: at <, before:
+	// id <, limit) and return the audit event columns by id, descending. List leads with no
+	// filter, ListOfOrg with the organisation, ListOfActor with actor_kind (not NULL).
+	List        string `sqldb:"read"`
+	ListOfOrg   string `sqldb:"read"`
+	ListOfActor string `sqldb:"read"`
+}
+
+// DeliveryQueries are the statements of account.DeliveryStore. The statuses of deliveries are
+// 'pending', 'delivered' and 'failed'; statements name the pending one literally, so that the
+// partial index of the queue serves them.
+type DeliveryQueries struct {
+	// CreateWebhook (org_id nullable, user_id nullable, url, secret sealed, events, active,
+	// created_at) inserts a webhook and returns its id.
+	CreateWebhook string
+	// Webhook (id) returns the webhook columns.
+	Webhook string `sqldb:"read"`
+	// WebhookExists (id) returns one row if the webhook exists.
+	WebhookExists string
+	// WebhooksOfOrg (org_id) and WebhooksOfUser (user_id) return the webhook columns of the
+	// webhooks of an organisation or a user by id; ActiveWebhooks () those of the active
+	// webhooks.
+	WebhooksOfOrg  string `sqldb:"read"`
+	WebhooksOfUser string `sqldb:"read"`
+	ActiveWebhooks string `sqldb:"read"`
+	// AllWebhooks (after, limit) returns the webhook columns of every webhook with id > after,
+	// by id.
+	AllWebhooks string `sqldb:"read"`
+	// ResealWebhook (id, secret sealed) rewrites a webhook's secret.
+	ResealWebhook string
+	// SetWebhookActive (id, active) sets active; rows affected is 0 if it does not exist.
+	SetWebhookActive string
+	// DeleteWebhook (id) removes a webhook and, by cascade, its deliveries; rows affected is 0
+	// if it does not exist.
+	DeleteWebhook string
+
+	// Enqueue (kind, user_id nullable, template, webhook_id nullable, event, payload, status,
+	// attempts, next_at, last_status, last_error, created_at, delivered_at nullable) inserts a
+	// delivery and returns its id.
+	Enqueue string
+	// Claim (now, next_at, limit) sets next_at of up to limit pending deliveries whose next_at
+	// ≤ now, lowest id first, and returns their delivery columns (in any order). Deliveries
+	// another write is claiming are skipped, never returned twice.
+	Claim string
+	// Finish (id, status, attempts, next_at, last_status, last_error, delivered_at nullable)
+	// stores an attempt's outcome; rows affected is 0 if the delivery does not exist.
+	Finish string
+	// The lists of deliveries take (webhook_id nullable, user_id nullable, status nullable,
+	// before: id <, limit) and return the delivery columns by id, descending. List leads
+	// with no filter, ListOfWebhook with the webhook, ListOfUser with the user, ListOfStatus
+	// with the status, which are not NULL.
+	List          string `sqldb:"read"`
+	ListOfWebhook string `sqldb:"read"`
+	ListOfUser    string `sqldb:"read"`
+	ListOfStatus  string `sqldb:"read"`
 }
 
 // CommandQueries are the statements of station.CommandLog.
@@ -204,7 +437,7 @@ type CommandQueries struct {
 	Finish string
 	// List (station_id, before, limit) returns the command columns of the station's entries
 	// with id < before, newest (highest id) first.
-	List string
+	List string `sqldb:"read"`
 }
 
 // RemoteStartQueries are the statements of charging.RemoteStarts.
@@ -216,7 +449,7 @@ type RemoteStartQueries struct {
 	// if the remote start does not exist.
 	Answer string
 	// Get (id) returns the remote start columns.
-	Get string
+	Get string `sqldb:"read"`
 	// LinkByID (station_id, id, transaction_id) sets transaction_id of the remote start with
 	// that id, if it is the station's, has no transaction yet, and no remote start has
 	// transaction_id already; rows affected is 1 when it linked, else 0.
@@ -243,7 +476,7 @@ type SettingQueries struct {
 	DeleteAll string
 	// List (station_id) returns the setting columns of a station's settings ordered by key,
 	// text in byte order.
-	List string
+	List string `sqldb:"read"`
 }
 
 // ReportQueries are the statements of station.ReportStore.
@@ -253,9 +486,9 @@ type ReportQueries struct {
 	Insert string
 	// List (station_id, before, limit) returns the report columns of the station's reports
 	// with id < before, newest (highest id) first.
-	List string
+	List string `sqldb:"read"`
 	// ListOfAction (station_id, action, before, limit) is List for the reports of one action.
-	ListOfAction string
+	ListOfAction string `sqldb:"read"`
 }
 
 // LocalListQueries are the statements of charging.LocalLists.
@@ -266,10 +499,10 @@ type LocalListQueries struct {
 	// to the station's list; a token assigned already is skipped.
 	InsertTokens string
 	// Tokens (station_id) returns the token of each assigned token, in byte order.
-	Tokens string
+	Tokens string `sqldb:"read"`
 	// Sent (station_id) returns version and entries (JSON text) of the list the station last
 	// accepted, or no row.
-	Sent string
+	Sent string `sqldb:"read"`
 	// SaveSent (station_id, version, entries JSON, sent_at) inserts or overwrites the list the
 	// station last accepted.
 	SaveSent string
@@ -297,7 +530,7 @@ type ReservationQueries struct {
 	// created_at, updated_at) inserts a reservation and returns its id.
 	Insert string
 	// Get (id) returns the reservation columns.
-	Get string
+	Get string `sqldb:"read"`
 	// Exists (id) returns one row if the reservation exists.
 	Exists string
 	// Change (id, from, status nullable, command_id nullable, transaction_id nullable,
@@ -311,12 +544,14 @@ type ReservationQueries struct {
 	// id_token nullable, statuses nullable: a JSON array of statuses, any of which, starts_before
 	// nullable: starts_at ≤, expires_before nullable: expires_at ≤, updated_before nullable:
 	// updated_at ≤, active_at nullable: starts_at ≤ active_at < expires_at, before: id <,
-	// limit nullable: no limit). They differ in the filter that leads, which is not NULL and
-	// which an index serves. List leads with none.
-	List          ReservationListQueries
-	ListOfStation ReservationListQueries // station_id given
-	ListOfToken   ReservationListQueries // id_token given
-	ListOfStatus  ReservationListQueries // statuses given: the scheduler's lists
+	// limit nullable: no limit, station_org nullable: of a station whose org_id is this).
+	// They differ in the filter that leads, which is not NULL and which an index serves. List
+	// leads with none.
+	List             ReservationListQueries `sqldb:"read"`
+	ListOfStation    ReservationListQueries `sqldb:"read"` // station_id given
+	ListOfToken      ReservationListQueries `sqldb:"read"` // id_token given
+	ListOfStatus     ReservationListQueries `sqldb:"read"` // statuses given: the scheduler's lists
+	ListOfStationOrg ReservationListQueries `sqldb:"read"` // station_org given
 }
 
 // ReservationListQueries are one list of reservations in both orders.
@@ -349,7 +584,7 @@ type FirmwareQueries struct {
 	// rows affected is how many it inserted.
 	InsertTargets string
 	// Campaign (id) returns the campaign columns.
-	Campaign string
+	Campaign string `sqldb:"read"`
 	// CampaignExists (id) returns one row if the campaign exists.
 	CampaignExists string
 	// SetCampaignStatus (id, from, to, updated_at nullable) sets the status (and updated_at)
@@ -358,17 +593,17 @@ type FirmwareQueries struct {
 	// The lists of campaigns take (status nullable, before: id <, limit nullable: no limit) and
 	// return the campaign columns by id, descending. Campaigns leads with no filter,
 	// CampaignsOfStatus with the status, which is not NULL.
-	Campaigns         string
-	CampaignsOfStatus string
+	Campaigns         string `sqldb:"read"`
+	CampaignsOfStatus string `sqldb:"read"`
 	// The lists of targets take (campaign_id, statuses nullable: a JSON array of statuses, any
 	// of which, due_by nullable: next_attempt_at ≤, after: station_id >, limit nullable: no
 	// limit) and return the target columns by station id. Targets leads with no filter,
 	// TargetsOfStatus with the statuses, which are not NULL.
-	Targets         string
-	TargetsOfStatus string
+	Targets         string `sqldb:"read"`
+	TargetsOfStatus string `sqldb:"read"`
 	// TargetCounts (campaign_id) returns status and the number of the campaign's targets in
 	// it, for each status that has some.
-	TargetCounts string
+	TargetCounts string `sqldb:"read"`
 	// TargetExists (campaign_id, station_id) returns one row if the target exists.
 	TargetExists string
 	// ChangeTarget (campaign_id, station_id, from, status nullable, detail, command_id
@@ -378,10 +613,10 @@ type FirmwareQueries struct {
 	ChangeTarget string
 	// TargetOfRequest (station_id, request_id) returns the target columns of the station's
 	// target with that request id.
-	TargetOfRequest string
+	TargetOfRequest string `sqldb:"read"`
 	// UpdatingTarget (station_id) returns the target columns of the station's target in
 	// status 'Updating' with the highest campaign id.
-	UpdatingTarget string
+	UpdatingTarget string `sqldb:"read"`
 	// DeleteOfStation (station_id) removes a station's targets.
 	DeleteOfStation string
 }
@@ -397,7 +632,7 @@ type PKIQueries struct {
 	// updated_at) inserts a certificate request and returns its id.
 	InsertCertificate string
 	// Certificate (id) returns the certificate columns.
-	Certificate string
+	Certificate string `sqldb:"read"`
 	// CertificateExists (id) returns one row if the certificate request exists.
 	CertificateExists string
 	// ChangeCertificate (id, from, status nullable, detail nullable, serial_number nullable,
@@ -410,9 +645,9 @@ type PKIQueries struct {
 	// certificate columns by id, descending. Certificates leads with no filter,
 	// CertificatesOfStation with the station, CertificatesOfStatus with the statuses, which
 	// are not NULL.
-	Certificates          string
-	CertificatesOfStation string
-	CertificatesOfStatus  string
+	Certificates          string `sqldb:"read"`
+	CertificatesOfStation string `sqldb:"read"`
+	CertificatesOfStatus  string `sqldb:"read"`
 	// DeleteOfStation (station_id) removes a station's certificate requests.
 	DeleteOfStation string
 	// PutRoot (name, kind, pem, subject, not_after, created_at) inserts a root, or overwrites
@@ -420,11 +655,19 @@ type PKIQueries struct {
 	PutRoot string
 	// The lists of roots take (kind nullable) and return the root columns by name, text in
 	// byte order. Roots leads with no filter, RootsOfKind with the kind, which is not NULL.
-	Roots       string
-	RootsOfKind string
+	Roots       string `sqldb:"read"`
+	RootsOfKind string `sqldb:"read"`
 	// DeleteRoot (name) removes a root; rows affected is 0 if it does not exist.
 	DeleteRoot string
 }
+
+// The tags of Queries fields: `sqldb:"optional"` marks a statement an engine may leave empty;
+// `sqldb:"read"` one that only reads run on the read pool, which New does not prepare on the
+// write pool (a write that runs one all the same prepares it in its transaction, each time).
+const (
+	optional = "optional"
+	read     = "read"
+)
 
 // check reports the fields of q left empty.
 func (q *Queries) check() error {
@@ -437,7 +680,7 @@ func (q *Queries) check() error {
 			case reflect.Struct:
 				walk(f, name+".")
 			case reflect.String:
-				if f.String() == "" && v.Type().Field(i).Tag.Get("sqldb") != "optional" {
+				if f.String() == "" && v.Type().Field(i).Tag.Get("sqldb") != optional {
 					missing = append(missing, name)
 				}
 			}
@@ -450,12 +693,15 @@ func (q *Queries) check() error {
 	return nil
 }
 
-// all returns every statement of q.
-func (q *Queries) all() []string {
+// writes returns the statements of q that writes may run: all but those tagged read.
+func (q *Queries) writes() []string {
 	var out []string
 	var walk func(v reflect.Value)
 	walk = func(v reflect.Value) {
 		for i := range v.NumField() {
+			if v.Type().Field(i).Tag.Get("sqldb") == read {
+				continue
+			}
 			switch f := v.Field(i); f.Kind() {
 			case reflect.Struct:
 				walk(f)

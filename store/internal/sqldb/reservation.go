@@ -153,6 +153,8 @@ func (db *DB) Reservations(ctx context.Context, f charging.ReservationFilter) ([
 		lists = q.ListOfStation
 	case f.IDToken != "":
 		lists = q.ListOfToken
+	case f.StationOrgID != 0:
+		lists = q.ListOfStationOrg
 	case statuses != nil:
 		lists = q.ListOfStatus
 	}
@@ -161,7 +163,7 @@ func (db *DB) Reservations(ctx context.Context, f charging.ReservationFilter) ([
 		text = lists.OldestFirst
 	}
 	rows, err := db.reader().query(ctx, text, nullText(string(f.StationID)), nullText(f.IDToken), statuses,
-		db.optTime(f.StartsBefore), db.optTime(f.ExpiresBefore), db.optTime(f.UpdatedBefore), db.optTime(f.ActiveAt), before, lim)
+		db.optTime(f.StartsBefore), db.optTime(f.ExpiresBefore), db.optTime(f.UpdatedBefore), db.optTime(f.ActiveAt), before, lim, nullID(f.StationOrgID))
 	if err != nil {
 		return nil, db.wrap(op, err)
 	}

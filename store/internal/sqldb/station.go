@@ -11,13 +11,16 @@ import (
 )
 
 // CreateStation stores a new station and the connectors it lists. Errors: Conflict if the ID
-// is taken.
+// is taken, NotFound for an unknown organisation.
 func (db *DB) CreateStation(ctx context.Context, s *station.Station) error {
 	const op = "CreateStation"
 	q := &db.q.Station
 	err := db.do(ctx, keyOf(string(s.ID)), func(ctx context.Context, r run) error {
+		if err := db.mustOrg(ctx, r, op, s.OrgID); err != nil {
+			return err
+		}
 		n, err := r.exec(ctx, q.Create, string(s.ID), s.Description, string(s.Registration),
-			nullBytes(s.Credential.Salt), nullBytes(s.Credential.Hash), db.d.time(s.CreatedAt), db.d.time(s.UpdatedAt))
+			nullBytes(s.Credential.Salt), nullBytes(s.Credential.Hash), db.d.time(s.CreatedAt), db.d.time(s.UpdatedAt), nullID(s.OrgID))
 		if err != nil {
 			return err
 		}
@@ -67,7 +70,11 @@ func (db *DB) Stations(ctx context.Context, f station.Filter) ([]*station.Statio
 	if f.Connected != nil {
 		connected = *f.Connected
 	}
-	rows, err := db.reader().query(ctx, db.q.Station.List, string(f.After), nullString(f.Registration), connected, limit(f.Limit))
+	text := db.q.Station.List
+	if f.OrgID != 0 {
+		text = db.q.Station.ListOfOrg
+	}
+	rows, err := db.reader().query(ctx, text, string(f.After), nullString(f.Registration), connected, limit(f.Limit), nullID(f.OrgID))
 	if err != nil {
 		return nil, db.wrap("Stations", err)
 	}
@@ -101,14 +108,15 @@ func scanStations(rows *sql.Rows) ([]*station.Station, error) {
 			evse, conn                  sql.NullInt64
 			status, errCode, info, ovsn sql.NullString
 			id, reg                     string
+			org                         sql.NullInt64
 		)
 		err := rows.Scan(&id, &s.Description, &reg, &salt, &hash, &s.Connected, &ovsn, &lastSeen, &boot, &bootedAt, &createdAt, &updatedAt,
-			&evse, &conn, &status, &errCode, &info, &cUpd)
+			&org, &evse, &conn, &status, &errCode, &info, &cUpd)
 		if err != nil {
 			return nil, err
 		}
 		if cur == nil || string(cur.ID) != id {
-			s.ID, s.Registration, s.OCPPVersion = ladda.StationID(id), station.Registration(reg), ovsn.String
+			s.ID, s.Registration, s.OCPPVersion, s.OrgID = ladda.StationID(id), station.Registration(reg), ovsn.String, org.Int64
 			if len(hash) > 0 {
 				s.Credential = station.Credential{Salt: salt, Hash: hash}
 			}
@@ -137,7 +145,8 @@ func scanStations(rows *sql.Rows) ([]*station.Station, error) {
 	return list, rows.Close()
 }
 
-// UpdateStation applies u and returns the station as it is now. Errors: NotFound.
+// UpdateStation applies u and returns the station as it is now. Errors: NotFound for an
+// unknown station or organisation.
 func (db *DB) UpdateStation(ctx context.Context, id ladda.StationID, u station.Update, at time.Time) (*station.Station, error) {
 	const op = "UpdateStation"
 	var (
@@ -148,9 +157,17 @@ func (db *DB) UpdateStation(ctx context.Context, id ladda.StationID, u station.U
 	if u.Credential != nil {
 		setCred, salt, hash = true, nullBytes(u.Credential.Salt), nullBytes(u.Credential.Hash)
 	}
+	var org int64
+	if u.OrgID != nil {
+		org = *u.OrgID
+	}
 	err := db.do(ctx, keyOf(string(id)), func(ctx context.Context, r run) error {
 		out = nil
-		n, err := r.exec(ctx, db.q.Station.Update, string(id), nullString(u.Description), nullString(u.Registration), setCred, salt, hash, db.d.time(at))
+		if err := db.mustOrg(ctx, r, op, org); err != nil {
+			return err
+		}
+		n, err := r.exec(ctx, db.q.Station.Update, string(id), nullString(u.Description), nullString(u.Registration), setCred, salt, hash, db.d.time(at),
+			u.OrgID != nil, nullID(org))
 		if err != nil {
 			return err
 		}
