@@ -40,6 +40,13 @@ type Config struct {
 	ShutdownTimeout       time.Duration // how long a graceful shutdown may take
 	DebugListen           string        // address of the Go profiling endpoints; empty: off
 	GCPercent             int           // the Go garbage collector's target (GOGC)
+	EncryptionKey         string        // keyring for personal data at rest: "id:base64key,…", the first encrypts; empty: DATA-DIR/encryption.key
+	Require2FA            []string      // roles that must use two-factor authentication
+	SMTPURL               string        // smtp(s)://user:password@host:port for email; empty: emails are kept queued, not sent
+	MailFrom              string        // the From of Ladda's emails
+	WebhookAllowPrivate   bool          // let webhooks go to loopback and private addresses (tests, on-premise receivers)
+	PasswordMemory        int           // argon2id memory per password hash, in KiB
+	PasswordTime          int           // argon2id passes per password hash
 }
 
 // Field describes one setting: its flag, environment variable, default and meaning.
@@ -83,6 +90,29 @@ var Fields = []Field{
 	{"gc-percent", "LADDA_GC_PERCENT", "400", "garbage-collector target (Go's GOGC): higher spends memory to save CPU; 400 keeps p99 under 50 ms at 20,000 msgs/s on 2 cores", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		c.GCPercent = n
+		return err
+	}},
+	{"encryption-key", "LADDA_ENCRYPTION_KEY", "", "keys that encrypt personal data at rest, \"id:base64key,…\" (32-byte keys; the first encrypts, all decrypt, so a new key goes first to rotate); empty: a key made once in DATA-DIR/encryption.key", func(c *Config, v string) error { c.EncryptionKey = v; return nil }},
+	{"require-2fa", "LADDA_REQUIRE_2FA", "", "comma-separated roles that must use two-factor authentication, e.g. admin,operator", func(c *Config, v string) error {
+		c.Require2FA = nil
+		for _, r := range strings.Split(v, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				c.Require2FA = append(c.Require2FA, r)
+			}
+		}
+		return nil
+	}},
+	{"smtp-url", "LADDA_SMTP_URL", "", "mail server for Ladda's emails: smtp://user:password@host:587 (STARTTLS), smtps://…:465 (TLS) or smtp://host:1025?tls=none; empty: emails stay queued", func(c *Config, v string) error { c.SMTPURL = v; return nil }},
+	{"mail-from", "LADDA_MAIL_FROM", "Ladda <noreply@localhost>", "the From address of Ladda's emails", func(c *Config, v string) error { c.MailFrom = v; return nil }},
+	{"webhook-allow-private", "LADDA_WEBHOOK_ALLOW_PRIVATE", "false", "let webhooks call loopback and private addresses (for receivers inside your network; off protects against SSRF)", boolSetter(func(c *Config) *bool { return &c.WebhookAllowPrivate })},
+	{"password-memory", "LADDA_PASSWORD_MEMORY", "65536", "memory of one password hash (argon2id), in KiB; with --password-time, tune one hash to 100–200 ms on your machine (docs/benchmarks.md)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		c.PasswordMemory = n
+		return err
+	}},
+	{"password-time", "LADDA_PASSWORD_TIME", "3", "passes of one password hash (argon2id) over its memory", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		c.PasswordTime = n
 		return err
 	}},
 	{"debug-listen", "LADDA_DEBUG_LISTEN", "", "address for Go's profiling endpoints /debug/pprof/ (keep it on loopback); empty: off", func(c *Config, v string) error { c.DebugListen = v; return nil }},
@@ -177,6 +207,19 @@ func (c Config) Validate() error {
 	}
 	if c.DB == "" {
 		bad("db", "must not be empty")
+	}
+	if c.PasswordMemory < 8*1024 || c.PasswordMemory > 1<<20 {
+		bad("password-memory", "must be between 8192 and 1048576 KiB")
+	}
+	if c.PasswordTime < 1 || c.PasswordTime > 10 {
+		bad("password-time", "must be between 1 and 10")
+	}
+	for _, r := range c.Require2FA {
+		switch r {
+		case "admin", "operator", "support", "fleet_manager", "driver":
+		default:
+			bad("require-2fa", "unknown role %s (admin, operator, support, fleet_manager, driver)", r)
+		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("tls-cert", "--tls-cert and --tls-key go together")

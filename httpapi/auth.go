@@ -2,56 +2,199 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/account"
 )
 
-// keyContext is the context key under which authenticate stores the caller's *account.APIKey.
-type keyContext struct{}
+// SessionCookie is the name of the web UI's session cookie.
+const SessionCookie = "ladda_session"
 
-// callerKey returns the API key that authenticated the request, or nil on public routes.
-func callerKey(ctx context.Context) *account.APIKey {
-	k, _ := ctx.Value(keyContext{}).(*account.APIKey)
-	return k
+// CSRFHeader carries, on every unsafe request authenticated by the session cookie, the CSRF
+// token that signing in returned.
+const CSRFHeader = "X-CSRF-Token"
+
+// principalContext is the context key under which authenticate stores the *account.Principal.
+type principalContext struct{}
+
+// caller returns who made the request, or nil on public routes.
+func caller(ctx context.Context) *account.Principal {
+	p, _ := ctx.Value(principalContext{}).(*account.Principal)
+	return p
 }
 
-// authenticate is the middleware of every route that needs a key: it reads the bearer key,
-// verifies it with the account service and checks that its role may call a route that needs
-// role need. Missing or wrong keys get 401 with WWW-Authenticate; a key whose role is not enough
-// gets 403.
-func (s *server) authenticate(need account.Role) func(huma.Context, func(huma.Context)) {
-	return func(ctx huma.Context, next func(huma.Context)) {
-		secret, ok := bearer(ctx.Header("Authorization"))
-		if !ok {
-			s.deny(ctx, http.StatusUnauthorized, "missing API key: send Authorization: Bearer <key>", `Bearer realm="ladda"`)
-			return
-		}
-		key, err := s.accounts.Authenticate(ctx.Context(), secret)
-		if err != nil {
-			status := statusOf(err)
-			if status == http.StatusUnauthorized {
-				s.deny(ctx, status, "invalid API key", `Bearer realm="ladda", error="invalid_token"`)
-				return
-			}
-			s.writeErr(ctx, s.fail(ctx.Context(), "authenticate", err))
-			return
-		}
-		if !permits(key.Role, need) {
-			s.deny(ctx, http.StatusForbidden, "this API key may not do this: it needs role "+string(need), "")
-			return
-		}
-		next(huma.WithValue(ctx, keyContext{}, key))
+// metaContext is the context key of the request's origin.
+type metaContext struct{}
+
+// meta returns where the request came from.
+func meta(ctx context.Context) account.Meta {
+	m, _ := ctx.Value(metaContext{}).(account.Meta)
+	return m
+}
+
+// requestedBy names the caller in the logs of what it asked for: apikey:<id> or user:<id>.
+func requestedBy(ctx context.Context) string {
+	p := caller(ctx)
+	switch {
+	case p == nil:
+		return ""
+	case p.Key != nil:
+		return "apikey:" + strconv.FormatInt(p.Key.ID, 10)
+	default:
+		return "user:" + strconv.FormatInt(p.User.ID, 10)
 	}
 }
 
-// permits reports whether a key of role has may call a route that needs role need. This is the
-// one place that knows how roles relate; admin may do everything.
-func permits(has, need account.Role) bool {
-	return has == account.Admin || (has != "" && has == need)
+// csrfToken derives the CSRF token of a cookie session from its secret: only someone who can
+// read the session's secret (the signed-in page, never a third-party site) can compute it.
+func csrfToken(secret string) string {
+	h := sha256.Sum256([]byte("ladda csrf\x00" + secret))
+	return base64.RawURLEncoding.EncodeToString(h[:24])
+}
+
+// authenticate is the middleware of every route that needs credentials. It finds the
+// principal (an API key or a user's bearer token in Authorization, or the session cookie with
+// its CSRF token), checks that it may use route r, and, for a route under a station, that the
+// station is the principal's to see; then it runs the handler and writes what changed to the
+// audit log. Missing or wrong credentials get 401 with WWW-Authenticate; a principal that may
+// not use the route gets 403; a station of another organisation 404.
+func (s *server) authenticate(r route) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		m := account.Meta{IP: clientIP(ctx), UserAgent: ctx.Header("User-Agent")}
+		p, status, msg := s.principal(ctx)
+		if p == nil {
+			if status == http.StatusUnauthorized {
+				challenge := `Bearer realm="ladda"`
+				if msg != missingCredentials {
+					challenge += `, error="invalid_token"`
+				}
+				s.deny(ctx, status, msg, challenge)
+			} else {
+				s.deny(ctx, status, msg, "")
+			}
+			return
+		}
+		p.IP, p.UserAgent = m.IP, m.UserAgent
+		if p.Restricted() && !r.Restricted {
+			msg := "finish signing in with your second factor first (POST /api/v1/auth/login/2fa)"
+			if !p.Session.Pending {
+				msg = "your role requires two-factor authentication: enrol first (POST /api/v1/me/2fa)"
+			}
+			s.deny(ctx, http.StatusForbidden, msg, "")
+			return
+		}
+		if !p.Can(r.Need) {
+			s.deny(ctx, http.StatusForbidden, "you may not do this: it needs permission "+r.Need.String(), "")
+			return
+		}
+		hctx := huma.WithValue(huma.WithValue(ctx, principalContext{}, p), metaContext{}, m)
+		if strings.HasPrefix(r.Path, Prefix+"/stations/{id}") {
+			if err := s.visibleStation(hctx.Context(), ladda.StationID(ctx.Param("id"))); err != nil {
+				s.writeErr(ctx, s.fail(ctx.Context(), r.ID, err))
+				return
+			}
+		}
+		next(hctx)
+		if r.Method != http.MethodGet {
+			outcome := strconv.Itoa(ctx.Status())
+			target := ""
+			if id := ctx.Param("id"); id != "" {
+				target = tagOf(r.Path) + ":" + id
+			}
+			s.accounts.Audit(ctx.Context(), p, m, "api."+r.ID, target, outcome, nil)
+		}
+	}
+}
+
+const missingCredentials = "missing credentials: send Authorization: Bearer <API key or session token>, or sign in"
+
+// principal finds who makes the request. On failure it returns the status and message to
+// answer.
+func (s *server) principal(ctx huma.Context) (*account.Principal, int, string) {
+	if h := ctx.Header("Authorization"); h != "" {
+		secret, ok := bearer(h)
+		if !ok {
+			return nil, http.StatusUnauthorized, "invalid credentials: send Authorization: Bearer <API key or session token>"
+		}
+		if strings.HasPrefix(secret, account.KeyPrefix) {
+			k, err := s.accounts.AuthenticateKey(ctx.Context(), secret)
+			if err != nil {
+				return s.authFailed(ctx, err, "invalid API key")
+			}
+			p, err := s.accounts.KeyPrincipal(ctx.Context(), k)
+			if err != nil {
+				return s.authFailed(ctx, err, "invalid API key")
+			}
+			return p, 0, ""
+		}
+		p, err := s.accounts.Authenticate(ctx.Context(), secret, account.TokenSession)
+		if err != nil {
+			return s.authFailed(ctx, err, "invalid or expired session token")
+		}
+		return p, 0, ""
+	}
+	c, err := huma.ReadCookie(ctx, SessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, http.StatusUnauthorized, missingCredentials
+	}
+	p, err := s.accounts.Authenticate(ctx.Context(), c.Value, account.CookieSession)
+	if err != nil {
+		return s.authFailed(ctx, err, "invalid or expired session; sign in again")
+	}
+	switch ctx.Method() {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	default:
+		got := ctx.Header(CSRFHeader)
+		if subtle.ConstantTimeCompare([]byte(got), []byte(csrfToken(c.Value))) != 1 {
+			return nil, http.StatusForbidden, "missing or wrong " + CSRFHeader + " header: send the csrfToken that signing in returned"
+		}
+	}
+	return p, 0, ""
+}
+
+func (s *server) authFailed(ctx huma.Context, err error, msg string) (*account.Principal, int, string) {
+	if st := statusOf(err); st == http.StatusUnauthorized {
+		return nil, st, msg
+	}
+	s.log.ErrorContext(ctx.Context(), "API request failed", "op", "authenticate", "status", http.StatusServiceUnavailable, "err", err)
+	return nil, http.StatusServiceUnavailable, "cannot check credentials now; try again"
+}
+
+// visibleStation answers NotFound for a station the caller may not see, as if it did not
+// exist: the ID of another organisation's station is none of the caller's business.
+func (s *server) visibleStation(ctx context.Context, id ladda.StationID) error {
+	p := caller(ctx)
+	if p.Everywhere() {
+		return nil
+	}
+	st, err := s.stations.Station(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !p.Sees(st.OrgID) {
+		return ladda.Errorf(ladda.NotFound, "httpapi.visibleStation", "station %s not found", id)
+	}
+	return nil
+}
+
+// clientIP is the address the request came from. Behind a proxy, it is the proxy's: Ladda does
+// not trust X-Forwarded-For, which any client can send.
+func clientIP(ctx huma.Context) string {
+	host, _, err := net.SplitHostPort(ctx.RemoteAddr())
+	if err != nil {
+		return ctx.RemoteAddr()
+	}
+	return host
 }
 
 // bearer extracts the credential of an "Authorization: Bearer <credential>" header. The scheme
@@ -79,4 +222,28 @@ func (s *server) writeErr(ctx huma.Context, se huma.StatusError) {
 	if err := huma.WriteErr(s.api, ctx, se.GetStatus(), se.Error()); err != nil {
 		s.log.ErrorContext(ctx.Context(), "writing an error response", "err", err)
 	}
+}
+
+// retryAfter sets Retry-After on a 429 from an error that carries the time.
+func retryAfter(ctx context.Context, err error) string {
+	var ra account.RetryAfter
+	if e, ok := err.(*ladda.Error); ok {
+		for cause := error(e); cause != nil; {
+			if r, ok := cause.(account.RetryAfter); ok {
+				ra = r
+				break
+			}
+			u, ok := cause.(interface{ Unwrap() error })
+			if !ok {
+				break
+			}
+			cause = u.Unwrap()
+		}
+	}
+	if time.Time(ra).IsZero() {
+		return ""
+	}
+	secs := int(time.Until(time.Time(ra)).Seconds()) + 1
+	_ = ctx
+	return strconv.Itoa(max(secs, 1))
 }

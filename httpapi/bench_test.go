@@ -26,8 +26,8 @@ func benchAPI(b *testing.B, n int) (http.Handler, string) {
 	}
 	b.Cleanup(func() { db.Close() })
 	stations := station.NewService(db, nil, nil, nil, station.Config{Pepper: testPepper})
-	accounts := account.NewService(db, nil)
-	_, key, err := accounts.CreateAPIKey(ctx, "bench", account.Admin)
+	accounts := account.NewService(db, account.Options{})
+	_, key, err := accounts.CreateAPIKey(ctx, account.KeySpec{Name: "bench", Scopes: []account.Scope{account.ScopeAdmin}})
 	if err != nil {
 		b.Fatal(err)
 	}

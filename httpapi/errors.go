@@ -31,6 +31,8 @@ func statusOf(err error) int {
 		return http.StatusServiceUnavailable
 	case ladda.Timeout:
 		return http.StatusGatewayTimeout
+	case ladda.TooManyRequests:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -50,8 +52,8 @@ func (s *server) fail(ctx context.Context, op string, err error) huma.StatusErro
 			level, msg = slog.LevelError, "internal error"
 		}
 		attrs := []any{"op", op, "status", status, "err", err}
-		if k := callerKey(ctx); k != nil {
-			attrs = append(attrs, "apiKey", k.ID)
+		if by := requestedBy(ctx); by != "" {
+			attrs = append(attrs, "caller", by)
 		}
 		s.log.Log(ctx, level, "API request failed", attrs...)
 	}

@@ -46,7 +46,7 @@ func TestReadyz(t *testing.T) {
 		h := New(Services{
 			Stations: station.NewService(nil, nil, nil, nil, station.Config{}),
 			Charging: charging.NewService(nil, nil, nil, nil, charging.Config{}),
-			Accounts: account.NewService(nil, nil),
+			Accounts: account.NewService(nil, account.Options{}),
 			Ready:    func(context.Context) error { return errors.New("secret connection string") },
 		})
 		rec := httptest.NewRecorder()

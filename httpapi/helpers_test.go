@@ -16,6 +16,7 @@ import (
 
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/account"
+	"github.com/ladda-csms/ladda/account/password"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/files"
 	"github.com/ladda-csms/ladda/firmware"
@@ -67,7 +68,7 @@ func openEnv(tb testing.TB) *env {
 	e := &env{db: db, clock: ladda.NewManualClock(t0), logs: &syncBuffer{}}
 	e.stations = station.NewService(db, nil, e.clock, nil, station.Config{Pepper: testPepper})
 	e.charging = charging.NewService(db, nil, e.clock, nil, charging.Config{NoShowAfter: noShowAfter})
-	e.accounts = account.NewService(db, e.clock)
+	e.accounts = account.NewService(db, account.Options{Clock: e.clock, Hasher: testHasher, PublicURL: "https://ladda.test"})
 	// The links name the file store and URL that serve makes.
 	e.firmware = firmware.NewService(db, e.stations, func(name string, ttl time.Duration) string { return e.files.FirmwareURL(e.url, name, ttl) },
 		e.clock, nil, firmware.Config{})
@@ -78,7 +79,7 @@ func openEnv(tb testing.TB) *env {
 	// The contract provider stands in for a V2G PKI (Hubject's), which cannot be reached here.
 	e.pki = pki.NewService(db, ca, e.stations, pki.Options{CACertificate: ca.Certificate(), OCSP: pki.HTTPOCSP{AllowPrivate: true},
 		Contracts: echoProvider{}})
-	k, secret, err := e.accounts.CreateAPIKey(ctx, "test", account.Admin)
+	k, secret, err := e.accounts.CreateAPIKey(ctx, account.KeySpec{Name: "test", Scopes: []account.Scope{account.ScopeAdmin}})
 	if err != nil {
 		tb.Fatalf("creating an API key: %v", err)
 	}
@@ -263,3 +264,6 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// testHasher hashes passwords cheaply: the tests check the rules, not argon2's cost.
+var testHasher = password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 16}, 4)

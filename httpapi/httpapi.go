@@ -8,8 +8,10 @@
 // cannot drift from the code.
 //
 // Rules of the house:
-//   - Every /api/v1 route except the OpenAPI document needs "Authorization: Bearer <API key>";
-//     each route declares in the table the role a key must have (today every key is admin).
+//   - Every /api/v1 route except the OpenAPI document and sign-in needs credentials: an API
+//     key or session token as "Authorization: Bearer <secret>", or the session cookie with its
+//     CSRF token. Each route declares in the table the account.Permission it needs; callers
+//     see only their organisation's (or their own) things, and others' answer 404.
 //   - Errors, whatever produced them (a handler, huma's validation, the router, authentication),
 //     are RFC 9457 problem details, "application/problem+json":
 //     {"title": "Not Found", "status": 404, "detail": "…", "errors": [{"message", "location", "value"}]}.
@@ -30,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -85,6 +88,7 @@ type server struct {
 	api      huma.API
 	openAPI  []byte // the document, marshalled once all routes are registered
 
+	limits     *limiter     // sign-in attempts per client address
 	requestIDs atomic.Int32 // the last requestId given to a station (display-message queries, firmware, logs)
 }
 
@@ -96,6 +100,7 @@ func New(s Services) http.Handler {
 		panic("httpapi.New: Stations, Charging and Accounts are required")
 	}
 	srv := &server{stations: s.Stations, charging: s.Charging, accounts: s.Accounts, files: s.Files, firmware: s.Firmware, pki: s.PKI, public: s.PublicURL, ready: s.Ready, log: s.Logger}
+	srv.limits = newLimiter(time.Now)
 	if srv.log == nil {
 		srv.log = slog.New(slog.DiscardHandler)
 	}
@@ -134,7 +139,14 @@ func New(s Services) http.Handler {
 		panic("httpapi.New: marshalling the OpenAPI document: " + err.Error())
 	}
 	srv.openAPI = doc
-	return srv.secure(jsonBodies(mux))
+	// Browsers say where a request comes from (Sec-Fetch-Site, Origin): a request from another
+	// site that would change something is refused, whatever credentials it carries. API clients
+	// that are not browsers send neither header and are not affected.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeProblem(w, http.StatusForbidden, "cross-site request refused")
+	}))
+	return srv.secure(cop.Handler(jsonBodies(mux)))
 }
 
 // documentAlso adds to the document the other success statuses of r, each with the body and
@@ -181,7 +193,13 @@ func apiConfig() huma.Config {
 					bearerScheme: {
 						Type:        "http",
 						Scheme:      "bearer",
-						Description: "An API key made with `ladda apikey`, sent as `Authorization: Bearer ladda_…`.",
+						Description: "An API key (`ladda_…`, made with `ladda apikey` or POST /api/v1/api-keys) or a session token (POST /api/v1/auth/login with session=token), sent as `Authorization: Bearer …`.",
+					},
+					cookieScheme: {
+						Type:        "apiKey",
+						In:          "cookie",
+						Name:        SessionCookie,
+						Description: "The web UI's session cookie (POST /api/v1/auth/login). Requests that change something must also send the csrfToken of the sign-in as the X-CSRF-Token header.",
 					},
 				},
 			},
@@ -196,10 +214,16 @@ func apiConfig() huma.Config {
 
 const apiDescription = `The REST API of Ladda, a charging station management system.
 
-Authentication: every operation under /api/v1 needs an API key in the header
-"Authorization: Bearer <key>". Without one, or with a wrong one, the answer is 401 with
-"WWW-Authenticate: Bearer". This document itself, GET /api/v1/openapi.json, is served without
-authentication, as are the probes /healthz and /readyz.
+Authentication: every operation under /api/v1 needs credentials, except signing up and in
+(/auth/…) and this document: an API key or a user's session token in the header
+"Authorization: Bearer <secret>", or the web UI's session cookie together with the header
+X-CSRF-Token on requests that change something. Without credentials, or with wrong ones, the
+answer is 401 with "WWW-Authenticate: Bearer". Each operation needs a permission
+(x-ladda-permission): users get permissions from their role (admin, operator, support,
+fleet_manager, driver), API keys from their scopes (read, operate, billing, admin). A caller
+without the permission gets 403; what belongs to another organisation answers 404. Sign-in
+routes are limited per client address (429 with Retry-After), and accounts are locked for a
+while after repeated failures. The probes /healthz and /readyz are public.
 
 Errors are RFC 9457 problem details (application/problem+json): "title", "status", "detail" and
 an optional list "errors" of {"message", "location", "value"}. Malformed JSON is 400; a body or
@@ -229,6 +253,11 @@ func (s *server) secure(next http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {

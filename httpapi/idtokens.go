@@ -68,6 +68,7 @@ func (s *server) createIDToken(ctx context.Context, in *createIDTokenInput) (*cr
 		GroupID:         b.GroupID,
 		AllowConcurrent: b.AllowConcurrent,
 		Description:     b.Description,
+		OrgID:           ownOrg(caller(ctx)),
 	}
 	if err := s.charging.CreateIDToken(ctx, t); err != nil {
 		return nil, err
@@ -89,7 +90,7 @@ type listIDTokensOutput struct {
 // listIDTokens handles GET /api/v1/id-tokens: tokens ordered by token.
 func (s *server) listIDTokens(ctx context.Context, in *listIDTokensInput) (*listIDTokensOutput, error) {
 	limit := limitOf(in.Limit)
-	f := charging.TokenFilter{After: in.After, Limit: limit + 1}
+	f := charging.TokenFilter{After: in.After, OrgID: orgScope(caller(ctx)), Limit: limit + 1}
 	if in.Status != "" {
 		st := charging.TokenStatus(in.Status)
 		f.Status = &st
@@ -115,7 +116,7 @@ type idTokenInput struct {
 
 // getIDToken handles GET /api/v1/id-tokens/{idToken}.
 func (s *server) getIDToken(ctx context.Context, in *idTokenInput) (*idTokenOutput, error) {
-	t, err := s.charging.IDToken(ctx, in.IDToken)
+	t, err := s.idToken(ctx, in.IDToken)
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +152,9 @@ func (s *server) updateIDToken(ctx context.Context, in *updateIDTokenInput) (*id
 		*at = at.UTC()
 		u.ExpiresAt = at
 	}
+	if _, err := s.idToken(ctx, in.IDToken); err != nil {
+		return nil, err
+	}
 	t, err := s.charging.UpdateIDToken(ctx, in.IDToken, u)
 	if err != nil {
 		return nil, err
@@ -160,5 +164,21 @@ func (s *server) updateIDToken(ctx context.Context, in *updateIDTokenInput) (*id
 
 // deleteIDToken handles DELETE /api/v1/id-tokens/{idToken}: 204; its transactions keep its text.
 func (s *server) deleteIDToken(ctx context.Context, in *idTokenInput) (*struct{}, error) {
+	if _, err := s.idToken(ctx, in.IDToken); err != nil {
+		return nil, err
+	}
 	return nil, s.charging.DeleteIDToken(ctx, in.IDToken)
+}
+
+// idToken returns a token of the caller's organisation (any, for administrators); others are
+// NotFound.
+func (s *server) idToken(ctx context.Context, token string) (*charging.IDToken, error) {
+	t, err := s.charging.IDToken(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if err := visibleToken(caller(ctx), t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }

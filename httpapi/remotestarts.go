@@ -74,15 +74,6 @@ func (s *server) remoteStartResult(ctx context.Context, r *charging.RemoteStart)
 	return res, nil
 }
 
-// requestedBy names the caller in logs of what it asked for: apikey:<id>.
-func requestedBy(ctx context.Context) string {
-	by := "apikey"
-	if k := callerKey(ctx); k != nil {
-		by += ":" + strconv.FormatInt(k.ID, 10)
-	}
-	return by
-}
-
 type remoteStartInput struct {
 	ID   string `path:"id" maxLength:"48"`
 	Wait string `query:"wait" default:"30s" doc:"How long to wait for the station to start the transaction, as a Go duration (30s, 1m30s); at most 120s; 0s answers as soon as the station has accepted."`
@@ -177,6 +168,9 @@ func (s *server) getRemoteStart(ctx context.Context, in *remoteStartIDInput) (*r
 	if err != nil {
 		return nil, err
 	}
+	if err := s.visibleStation(ctx, r.StationID); err != nil {
+		return nil, err
+	}
 	res, err := s.remoteStartResult(ctx, r)
 	if err != nil {
 		return nil, err
@@ -188,6 +182,9 @@ func (s *server) getRemoteStart(ctx context.Context, in *remoteStartIDInput) (*r
 // transaction. The answer is the command log entry; the transaction ends when the station
 // reports it.
 func (s *server) remoteStop(ctx context.Context, in *transactionInput) (*commandOutput, error) {
+	if _, err := s.transaction(ctx, in.ID); err != nil {
+		return nil, err
+	}
 	rec, err := s.charging.RequestStop(ctx, ladda.TransactionID(in.ID), requestedBy(ctx))
 	if err != nil {
 		return nil, err

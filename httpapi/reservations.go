@@ -82,6 +82,9 @@ type reservationOutput struct {
 func (s *server) createReservation(ctx context.Context, in *createReservationInput) (*reservationOutput, error) {
 	const op = "httpapi.createReservation"
 	b := in.Body
+	if err := s.visibleStation(ctx, ladda.StationID(b.StationID)); err != nil {
+		return nil, err
+	}
 	st, err := s.stations.Station(ctx, ladda.StationID(b.StationID))
 	if err != nil {
 		return nil, err
@@ -116,7 +119,7 @@ type reservationResultOutput struct {
 
 // getReservation handles GET /api/v1/reservations/{id}.
 func (s *server) getReservation(ctx context.Context, in *reservationIDInput) (*reservationResultOutput, error) {
-	r, err := s.charging.Reservation(ctx, in.ID)
+	r, err := s.reservation(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -126,6 +129,9 @@ func (s *server) getReservation(ctx context.Context, in *reservationIDInput) (*r
 // cancelReservation handles POST /api/v1/reservations/{id}/cancel: cancels a booking, at the
 // station too when it holds it.
 func (s *server) cancelReservation(ctx context.Context, in *reservationIDInput) (*reservationResultOutput, error) {
+	if _, err := s.reservation(ctx, in.ID); err != nil {
+		return nil, err
+	}
 	r, rec, err := s.charging.CancelReservation(ctx, in.ID, requestedBy(ctx))
 	if err != nil {
 		return nil, err
@@ -148,7 +154,7 @@ type listReservationsOutput struct {
 // listReservations handles GET /api/v1/reservations: newest first.
 func (s *server) listReservations(ctx context.Context, in *listReservationsInput) (*listReservationsOutput, error) {
 	limit := limitOf(in.Limit)
-	f := charging.ReservationFilter{StationID: ladda.StationID(in.StationID), IDToken: in.IDToken, BeforeID: in.Before, Limit: limit + 1}
+	f := charging.ReservationFilter{StationID: ladda.StationID(in.StationID), IDToken: in.IDToken, StationOrgID: orgScope(caller(ctx)), BeforeID: in.Before, Limit: limit + 1}
 	switch in.Status {
 	case "":
 	case "active":
@@ -166,4 +172,19 @@ func (s *server) listReservations(ctx context.Context, in *listReservationsInput
 		out.Body.Items = append(out.Body.Items, viewReservation(r))
 	}
 	return out, nil
+}
+
+// reservation returns a reservation at a station the caller may see; others are NotFound.
+func (s *server) reservation(ctx context.Context, id int64) (*charging.Reservation, error) {
+	r, err := s.charging.Reservation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.visibleStation(ctx, r.StationID); err != nil {
+		if ladda.IsKind(err, ladda.NotFound) {
+			return nil, ladda.Errorf(ladda.NotFound, "httpapi.reservation", "reservation %d not found", id)
+		}
+		return nil, err
+	}
+	return r, nil
 }

@@ -16,9 +16,15 @@ import (
 type route struct {
 	Method  string
 	Path    string
-	ID      string            // OpenAPI operationId
-	Summary string            // one line for the OpenAPI document
-	Role    account.Role      // role the API key needs; public (empty) for no key at all
+	ID      string             // OpenAPI operationId
+	Summary string             // one line for the OpenAPI document
+	Need    account.Permission // what the caller must be allowed; public (0) for no credentials at all
+	// Restricted lets a caller who has not finished signing in (second factor pending or to be
+	// enrolled) use the route.
+	Restricted bool
+	// Limited routes are public ones that check credentials (sign-in, reset): each client address
+	// may call them only so often.
+	Limited bool
 	Status  int               // status of success; 0 means 200
 	Also    []int             // other statuses of success, with the same body as Status
 	Errors  []int             // error statuses the operation itself may answer, besides 401/403/422/500
@@ -28,97 +34,157 @@ type route struct {
 	raw     http.Handler
 }
 
-// public marks routes that need no API key.
-const public account.Role = ""
+// public marks routes that need no credentials.
+const public account.Permission = 0
 
-// bearerScheme names the security scheme of the OpenAPI document.
-const bearerScheme = "bearer"
+// bearerScheme and cookieScheme name the security schemes of the OpenAPI document.
+const (
+	bearerScheme = "bearer"
+	cookieScheme = "cookie"
+)
 
 // routes is the whole surface of the API. Read it first.
 func (s *server) routes() []route {
 	const (
-		GET, POST, PUT, PATCH, DELETE = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
-		admin                         = account.Admin
-		v1                            = Prefix
+		GET, POST, PUT, PATCH, DELETE    = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
+		read, operate, billing, system   = account.NetworkRead, account.NetworkOperate, account.Billing, account.System
+		sessions, cardsRead, cardsManage = account.SessionsRead, account.CardsRead, account.CardsManage
+		orgManage, self                  = account.OrgManage, account.Self
+		v1                               = Prefix
 	)
 	return []route{
-		{Method: GET, Path: "/healthz", ID: "get-health", Summary: "Liveness: the process is up", Role: public, handler: handle(s.health)},
-		{Method: GET, Path: "/readyz", ID: "get-ready", Summary: "Readiness: the store answers", Role: public, Errors: []int{503}, handler: handle(s.readiness)},
-		{Method: GET, Path: v1 + "/openapi.json", ID: "get-openapi", Summary: "This API's OpenAPI 3.1 document", Role: public, raw: http.HandlerFunc(s.serveOpenAPI)},
+		{Method: GET, Path: "/healthz", ID: "get-health", Summary: "Liveness: the process is up", Need: public, handler: handle(s.health)},
+		{Method: GET, Path: "/readyz", ID: "get-ready", Summary: "Readiness: the store answers", Need: public, Errors: []int{503}, handler: handle(s.readiness)},
+		{Method: GET, Path: v1 + "/openapi.json", ID: "get-openapi", Summary: "This API's OpenAPI 3.1 document", Need: public, raw: http.HandlerFunc(s.serveOpenAPI)},
 
-		{Method: POST, Path: v1 + "/stations", ID: "create-station", Summary: "Register a station", Role: admin, Status: 201, Errors: []int{400, 409}, handler: handle(s.createStation)},
-		{Method: GET, Path: v1 + "/stations", ID: "list-stations", Summary: "List stations", Role: admin, handler: handle(s.listStations)},
-		{Method: GET, Path: v1 + "/stations/{id}", ID: "get-station", Summary: "Get a station", Role: admin, Errors: []int{404}, handler: handle(s.getStation)},
-		{Method: PATCH, Path: v1 + "/stations/{id}", ID: "update-station", Summary: "Change a station", Role: admin, Errors: []int{400, 404}, handler: handle(s.updateStation)},
-		{Method: DELETE, Path: v1 + "/stations/{id}", ID: "delete-station", Summary: "Delete a station", Role: admin, Status: 204, Errors: []int{404}, handler: handle(s.deleteStation)},
+		{Method: POST, Path: v1 + "/stations", ID: "create-station", Summary: "Register a station", Need: operate, Status: 201, Errors: []int{400, 409}, handler: handle(s.createStation)},
+		{Method: GET, Path: v1 + "/stations", ID: "list-stations", Summary: "List stations", Need: read, handler: handle(s.listStations)},
+		{Method: GET, Path: v1 + "/stations/{id}", ID: "get-station", Summary: "Get a station", Need: read, Errors: []int{404}, handler: handle(s.getStation)},
+		{Method: PATCH, Path: v1 + "/stations/{id}", ID: "update-station", Summary: "Change a station", Need: operate, Errors: []int{400, 404}, handler: handle(s.updateStation)},
+		{Method: DELETE, Path: v1 + "/stations/{id}", ID: "delete-station", Summary: "Delete a station", Need: operate, Status: 204, Errors: []int{404}, handler: handle(s.deleteStation)},
 
-		{Method: POST, Path: v1 + "/stations/{id}/reset", ID: "reset-station", Summary: "Restart a station or one EVSE", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.resetStation)},
-		{Method: POST, Path: v1 + "/stations/{id}/unlock", ID: "unlock-connector", Summary: "Release a connector's cable", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.unlockConnector)},
-		{Method: POST, Path: v1 + "/stations/{id}/availability", ID: "change-availability", Summary: "Make a station, EVSE or connector operative or inoperative", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.changeAvailability)},
-		{Method: POST, Path: v1 + "/stations/{id}/trigger", ID: "trigger-message", Summary: "Ask a station to send a message now", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.triggerMessage)},
-		{Method: POST, Path: v1 + "/stations/{id}/clear-cache", ID: "clear-cache", Summary: "Empty a station's authorisation cache", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.clearCache)},
-		{Method: POST, Path: v1 + "/stations/{id}/data-transfer", ID: "data-transfer", Summary: "Send a vendor-specific message to a station", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.dataTransfer)},
-		{Method: POST, Path: v1 + "/stations/{id}/remote-start", ID: "remote-start", Summary: "Ask a station to start charging for a token", Role: admin, Status: 201, Also: []int{200, 202}, Errors: []int{404, 409, 504}, handler: handle(s.remoteStart)},
-		{Method: GET, Path: v1 + "/stations/{id}/settings", ID: "list-settings", Summary: "List a station's settings as Ladda last learnt them", Role: admin, Errors: []int{404}, handler: handle(s.listSettings)},
-		{Method: POST, Path: v1 + "/stations/{id}/settings/refresh", ID: "refresh-settings", Summary: "Ask a station for all its settings", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.refreshSettings)},
-		{Method: POST, Path: v1 + "/stations/{id}/settings/read", ID: "read-settings", Summary: "Ask a station for some settings' current values", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.readSettings)},
-		{Method: PATCH, Path: v1 + "/stations/{id}/settings", ID: "change-settings", Summary: "Ask a station to change settings", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.changeSettings)},
-		{Method: POST, Path: v1 + "/stations/{id}/display-messages", ID: "set-display-message", Summary: "Show a message on a station's screen (OCPP 2.0.1)", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.setDisplayMessage)},
-		{Method: POST, Path: v1 + "/stations/{id}/display-messages/query", ID: "query-display-messages", Summary: "Ask a station which messages it shows; they arrive as a report", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.queryDisplayMessages)},
-		{Method: DELETE, Path: v1 + "/stations/{id}/display-messages/{messageId}", ID: "clear-display-message", Summary: "Remove a message from a station's screen", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.clearDisplayMessage)},
-		{Method: GET, Path: v1 + "/stations/{id}/local-list", ID: "get-local-list", Summary: "Get the ID tokens of a station's local authorisation list", Role: admin, Errors: []int{404}, handler: handle(s.getLocalList)},
-		{Method: PUT, Path: v1 + "/stations/{id}/local-list", ID: "set-local-list", Summary: "Assign the ID tokens of a station's local authorisation list", Role: admin, Errors: []int{404}, handler: handle(s.putLocalList)},
-		{Method: POST, Path: v1 + "/stations/{id}/local-list/send", ID: "send-local-list", Summary: "Send a station its local authorisation list, or what changed in it", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.sendLocalList)},
-		{Method: POST, Path: v1 + "/stations/{id}/local-list/version", ID: "get-local-list-version", Summary: "Ask a station which version of its local list it has", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.localListVersion)},
-		{Method: POST, Path: v1 + "/stations/{id}/firmware", ID: "update-firmware", Summary: "Ask a station to update its firmware", Role: admin, Errors: []int{404, 409, 503, 504}, handler: handle(s.updateFirmware)},
-		{Method: GET, Path: v1 + "/stations/{id}/firmware", ID: "get-firmware-status", Summary: "A station's firmware version and the progress of its last update", Role: admin, Errors: []int{404}, handler: handle(s.firmwareStatus)},
-		{Method: POST, Path: v1 + "/stations/{id}/logs", ID: "request-log", Summary: "Ask a station to upload its diagnostics or security log", Role: admin, Errors: []int{404, 409, 503, 504}, handler: handle(s.requestLog)},
-		{Method: GET, Path: v1 + "/stations/{id}/logs", ID: "list-logs", Summary: "List the files a station uploaded, newest first", Role: admin, Errors: []int{404, 503}, handler: handle(s.listLogs)},
-		{Method: GET, Path: v1 + "/stations/{id}/logs/{name}", ID: "get-log", Summary: "Download a file a station uploaded", Role: admin, Errors: []int{404, 503}, handler: handle(s.getLog)},
-		{Method: POST, Path: v1 + "/stations/{id}/certificates/renew", ID: "renew-station-certificate", Summary: "Ask a station for a new certificate signing request", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.renewCertificate)},
-		{Method: POST, Path: v1 + "/stations/{id}/certificates/install", ID: "install-certificate", Summary: "Install a root certificate on a station", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.installCertificate)},
-		{Method: POST, Path: v1 + "/stations/{id}/certificates/query", ID: "query-certificates", Summary: "Ask a station which root certificates it has", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.queryCertificates)},
-		{Method: POST, Path: v1 + "/stations/{id}/certificates/delete", ID: "delete-certificate", Summary: "Remove a certificate from a station", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.deleteCertificate)},
-		{Method: POST, Path: v1 + "/stations/{id}/monitors", ID: "set-monitors", Summary: "Set monitors on a station's variables (OCPP 2.0.1)", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.setMonitors)},
-		{Method: POST, Path: v1 + "/stations/{id}/monitors/clear", ID: "clear-monitors", Summary: "Remove monitors from a station (OCPP 2.0.1)", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.clearMonitors)},
-		{Method: POST, Path: v1 + "/stations/{id}/monitors/query", ID: "query-monitors", Summary: "Ask a station for its monitors; they arrive as a report (OCPP 2.0.1)", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.queryMonitors)},
-		{Method: POST, Path: v1 + "/stations/{id}/monitoring", ID: "set-monitoring", Summary: "Set a station's monitoring base or level (OCPP 2.0.1)", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.setMonitoring)},
-		{Method: GET, Path: v1 + "/stations/{id}/commands", ID: "list-commands", Summary: "List the commands sent to a station, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listCommands)},
-		{Method: GET, Path: v1 + "/stations/{id}/reports", ID: "list-reports", Summary: "List what a station reported about itself, newest first", Role: admin, Errors: []int{404}, handler: handle(s.listReports)},
+		{Method: POST, Path: v1 + "/stations/{id}/reset", ID: "reset-station", Summary: "Restart a station or one EVSE", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.resetStation)},
+		{Method: POST, Path: v1 + "/stations/{id}/unlock", ID: "unlock-connector", Summary: "Release a connector's cable", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.unlockConnector)},
+		{Method: POST, Path: v1 + "/stations/{id}/availability", ID: "change-availability", Summary: "Make a station, EVSE or connector operative or inoperative", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.changeAvailability)},
+		{Method: POST, Path: v1 + "/stations/{id}/trigger", ID: "trigger-message", Summary: "Ask a station to send a message now", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.triggerMessage)},
+		{Method: POST, Path: v1 + "/stations/{id}/clear-cache", ID: "clear-cache", Summary: "Empty a station's authorisation cache", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.clearCache)},
+		{Method: POST, Path: v1 + "/stations/{id}/data-transfer", ID: "data-transfer", Summary: "Send a vendor-specific message to a station", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.dataTransfer)},
+		{Method: POST, Path: v1 + "/stations/{id}/remote-start", ID: "remote-start", Summary: "Ask a station to start charging for a token", Need: operate, Status: 201, Also: []int{200, 202}, Errors: []int{404, 409, 504}, handler: handle(s.remoteStart)},
+		{Method: GET, Path: v1 + "/stations/{id}/settings", ID: "list-settings", Summary: "List a station's settings as Ladda last learnt them", Need: read, Errors: []int{404}, handler: handle(s.listSettings)},
+		{Method: POST, Path: v1 + "/stations/{id}/settings/refresh", ID: "refresh-settings", Summary: "Ask a station for all its settings", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.refreshSettings)},
+		{Method: POST, Path: v1 + "/stations/{id}/settings/read", ID: "read-settings", Summary: "Ask a station for some settings' current values", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.readSettings)},
+		{Method: PATCH, Path: v1 + "/stations/{id}/settings", ID: "change-settings", Summary: "Ask a station to change settings", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.changeSettings)},
+		{Method: POST, Path: v1 + "/stations/{id}/display-messages", ID: "set-display-message", Summary: "Show a message on a station's screen (OCPP 2.0.1)", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.setDisplayMessage)},
+		{Method: POST, Path: v1 + "/stations/{id}/display-messages/query", ID: "query-display-messages", Summary: "Ask a station which messages it shows; they arrive as a report", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.queryDisplayMessages)},
+		{Method: DELETE, Path: v1 + "/stations/{id}/display-messages/{messageId}", ID: "clear-display-message", Summary: "Remove a message from a station's screen", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.clearDisplayMessage)},
+		{Method: GET, Path: v1 + "/stations/{id}/local-list", ID: "get-local-list", Summary: "Get the ID tokens of a station's local authorisation list", Need: read, Errors: []int{404}, handler: handle(s.getLocalList)},
+		{Method: PUT, Path: v1 + "/stations/{id}/local-list", ID: "set-local-list", Summary: "Assign the ID tokens of a station's local authorisation list", Need: operate, Errors: []int{404}, handler: handle(s.putLocalList)},
+		{Method: POST, Path: v1 + "/stations/{id}/local-list/send", ID: "send-local-list", Summary: "Send a station its local authorisation list, or what changed in it", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.sendLocalList)},
+		{Method: POST, Path: v1 + "/stations/{id}/local-list/version", ID: "get-local-list-version", Summary: "Ask a station which version of its local list it has", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.localListVersion)},
+		{Method: POST, Path: v1 + "/stations/{id}/firmware", ID: "update-firmware", Summary: "Ask a station to update its firmware", Need: operate, Errors: []int{404, 409, 503, 504}, handler: handle(s.updateFirmware)},
+		{Method: GET, Path: v1 + "/stations/{id}/firmware", ID: "get-firmware-status", Summary: "A station's firmware version and the progress of its last update", Need: read, Errors: []int{404}, handler: handle(s.firmwareStatus)},
+		{Method: POST, Path: v1 + "/stations/{id}/logs", ID: "request-log", Summary: "Ask a station to upload its diagnostics or security log", Need: operate, Errors: []int{404, 409, 503, 504}, handler: handle(s.requestLog)},
+		{Method: GET, Path: v1 + "/stations/{id}/logs", ID: "list-logs", Summary: "List the files a station uploaded, newest first", Need: read, Errors: []int{404, 503}, handler: handle(s.listLogs)},
+		{Method: GET, Path: v1 + "/stations/{id}/logs/{name}", ID: "get-log", Summary: "Download a file a station uploaded", Need: read, Errors: []int{404, 503}, handler: handle(s.getLog)},
+		{Method: POST, Path: v1 + "/stations/{id}/certificates/renew", ID: "renew-station-certificate", Summary: "Ask a station for a new certificate signing request", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.renewCertificate)},
+		{Method: POST, Path: v1 + "/stations/{id}/certificates/install", ID: "install-certificate", Summary: "Install a root certificate on a station", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.installCertificate)},
+		{Method: POST, Path: v1 + "/stations/{id}/certificates/query", ID: "query-certificates", Summary: "Ask a station which root certificates it has", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.queryCertificates)},
+		{Method: POST, Path: v1 + "/stations/{id}/certificates/delete", ID: "delete-certificate", Summary: "Remove a certificate from a station", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.deleteCertificate)},
+		{Method: POST, Path: v1 + "/stations/{id}/monitors", ID: "set-monitors", Summary: "Set monitors on a station's variables (OCPP 2.0.1)", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.setMonitors)},
+		{Method: POST, Path: v1 + "/stations/{id}/monitors/clear", ID: "clear-monitors", Summary: "Remove monitors from a station (OCPP 2.0.1)", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.clearMonitors)},
+		{Method: POST, Path: v1 + "/stations/{id}/monitors/query", ID: "query-monitors", Summary: "Ask a station for its monitors; they arrive as a report (OCPP 2.0.1)", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.queryMonitors)},
+		{Method: POST, Path: v1 + "/stations/{id}/monitoring", ID: "set-monitoring", Summary: "Set a station's monitoring base or level (OCPP 2.0.1)", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.setMonitoring)},
+		{Method: GET, Path: v1 + "/stations/{id}/commands", ID: "list-commands", Summary: "List the commands sent to a station, newest first", Need: read, Errors: []int{404}, handler: handle(s.listCommands)},
+		{Method: GET, Path: v1 + "/stations/{id}/reports", ID: "list-reports", Summary: "List what a station reported about itself, newest first", Need: read, Errors: []int{404}, handler: handle(s.listReports)},
 
-		{Method: PUT, Path: v1 + "/firmware/{name}", ID: "put-firmware", Summary: "Upload a firmware image for stations to download from Ladda", Role: admin, Body: firmwareBody, Errors: []int{413, 503}, handler: handle(s.putFirmware)},
-		{Method: GET, Path: v1 + "/firmware", ID: "list-firmware", Summary: "List the firmware images Ladda serves", Role: admin, Errors: []int{503}, handler: handle(s.listFirmware)},
-		{Method: DELETE, Path: v1 + "/firmware/{name}", ID: "delete-firmware", Summary: "Delete a firmware image", Role: admin, Status: 204, Errors: []int{404, 503}, handler: handle(s.deleteFirmware)},
+		{Method: PUT, Path: v1 + "/firmware/{name}", ID: "put-firmware", Summary: "Upload a firmware image for stations to download from Ladda", Need: system, Body: firmwareBody, Errors: []int{413, 503}, handler: handle(s.putFirmware)},
+		{Method: GET, Path: v1 + "/firmware", ID: "list-firmware", Summary: "List the firmware images Ladda serves", Need: system, Errors: []int{503}, handler: handle(s.listFirmware)},
+		{Method: DELETE, Path: v1 + "/firmware/{name}", ID: "delete-firmware", Summary: "Delete a firmware image", Need: system, Status: 204, Errors: []int{404, 503}, handler: handle(s.deleteFirmware)},
 
-		{Method: POST, Path: v1 + "/firmware-campaigns", ID: "create-firmware-campaign", Summary: "Roll a firmware image out to many stations", Role: admin, Status: 201, Errors: []int{404, 503}, handler: handle(s.createCampaign)},
-		{Method: GET, Path: v1 + "/firmware-campaigns", ID: "list-firmware-campaigns", Summary: "List firmware campaigns, newest first", Role: admin, Errors: []int{503}, handler: handle(s.listCampaigns)},
-		{Method: GET, Path: v1 + "/firmware-campaigns/{id}", ID: "get-firmware-campaign", Summary: "Get a firmware campaign and its progress", Role: admin, Errors: []int{404, 503}, handler: handle(s.getCampaign)},
-		{Method: GET, Path: v1 + "/firmware-campaigns/{id}/stations", ID: "list-firmware-campaign-stations", Summary: "List the stations of a firmware campaign and where each stands", Role: admin, Errors: []int{404, 503}, handler: handle(s.listCampaignStations)},
-		{Method: POST, Path: v1 + "/firmware-campaigns/{id}/cancel", ID: "cancel-firmware-campaign", Summary: "Stop sending a campaign's update to more stations", Role: admin, Errors: []int{404, 409, 503}, handler: handle(s.cancelCampaign)},
+		{Method: POST, Path: v1 + "/firmware-campaigns", ID: "create-firmware-campaign", Summary: "Roll a firmware image out to many stations", Need: system, Status: 201, Errors: []int{404, 503}, handler: handle(s.createCampaign)},
+		{Method: GET, Path: v1 + "/firmware-campaigns", ID: "list-firmware-campaigns", Summary: "List firmware campaigns, newest first", Need: system, Errors: []int{503}, handler: handle(s.listCampaigns)},
+		{Method: GET, Path: v1 + "/firmware-campaigns/{id}", ID: "get-firmware-campaign", Summary: "Get a firmware campaign and its progress", Need: system, Errors: []int{404, 503}, handler: handle(s.getCampaign)},
+		{Method: GET, Path: v1 + "/firmware-campaigns/{id}/stations", ID: "list-firmware-campaign-stations", Summary: "List the stations of a firmware campaign and where each stands", Need: system, Errors: []int{404, 503}, handler: handle(s.listCampaignStations)},
+		{Method: POST, Path: v1 + "/firmware-campaigns/{id}/cancel", ID: "cancel-firmware-campaign", Summary: "Stop sending a campaign's update to more stations", Need: system, Errors: []int{404, 409, 503}, handler: handle(s.cancelCampaign)},
 
-		{Method: GET, Path: v1 + "/pki/ca", ID: "get-ca", Summary: "The CA certificate that signs stations' certificates", Role: admin, Errors: []int{404, 503}, handler: handle(s.getCA)},
-		{Method: GET, Path: v1 + "/certificates", ID: "list-certificates", Summary: "List the certificates stations asked Ladda to sign, newest first", Role: admin, Errors: []int{503}, handler: handle(s.listCertificates)},
-		{Method: PUT, Path: v1 + "/pki/roots/{name}", ID: "put-trusted-root", Summary: "Trust a root certificate (V2G, mobility operator, …)", Role: admin, Errors: []int{503}, handler: handle(s.putRoot)},
-		{Method: GET, Path: v1 + "/pki/roots", ID: "list-trusted-roots", Summary: "List the root certificates Ladda trusts", Role: admin, Errors: []int{503}, handler: handle(s.listRoots)},
-		{Method: DELETE, Path: v1 + "/pki/roots/{name}", ID: "delete-trusted-root", Summary: "Stop trusting a root certificate", Role: admin, Status: 204, Errors: []int{404, 503}, handler: handle(s.deleteRoot)},
+		{Method: GET, Path: v1 + "/pki/ca", ID: "get-ca", Summary: "The CA certificate that signs stations' certificates", Need: system, Errors: []int{404, 503}, handler: handle(s.getCA)},
+		{Method: GET, Path: v1 + "/certificates", ID: "list-certificates", Summary: "List the certificates stations asked Ladda to sign, newest first", Need: system, Errors: []int{503}, handler: handle(s.listCertificates)},
+		{Method: PUT, Path: v1 + "/pki/roots/{name}", ID: "put-trusted-root", Summary: "Trust a root certificate (V2G, mobility operator, …)", Need: system, Errors: []int{503}, handler: handle(s.putRoot)},
+		{Method: GET, Path: v1 + "/pki/roots", ID: "list-trusted-roots", Summary: "List the root certificates Ladda trusts", Need: system, Errors: []int{503}, handler: handle(s.listRoots)},
+		{Method: DELETE, Path: v1 + "/pki/roots/{name}", ID: "delete-trusted-root", Summary: "Stop trusting a root certificate", Need: system, Status: 204, Errors: []int{404, 503}, handler: handle(s.deleteRoot)},
 
-		{Method: POST, Path: v1 + "/id-tokens", ID: "create-id-token", Summary: "Add an ID token", Role: admin, Status: 201, Errors: []int{400, 409}, handler: handle(s.createIDToken)},
-		{Method: GET, Path: v1 + "/id-tokens", ID: "list-id-tokens", Summary: "List ID tokens", Role: admin, handler: handle(s.listIDTokens)},
-		{Method: GET, Path: v1 + "/id-tokens/{idToken}", ID: "get-id-token", Summary: "Get an ID token", Role: admin, Errors: []int{404}, handler: handle(s.getIDToken)},
-		{Method: PATCH, Path: v1 + "/id-tokens/{idToken}", ID: "update-id-token", Summary: "Change an ID token", Role: admin, Errors: []int{400, 404}, handler: handle(s.updateIDToken)},
-		{Method: DELETE, Path: v1 + "/id-tokens/{idToken}", ID: "delete-id-token", Summary: "Delete an ID token", Role: admin, Status: 204, Errors: []int{404}, handler: handle(s.deleteIDToken)},
+		{Method: POST, Path: v1 + "/id-tokens", ID: "create-id-token", Summary: "Add an ID token", Need: operate, Status: 201, Errors: []int{400, 409}, handler: handle(s.createIDToken)},
+		{Method: GET, Path: v1 + "/id-tokens", ID: "list-id-tokens", Summary: "List ID tokens", Need: read, handler: handle(s.listIDTokens)},
+		{Method: GET, Path: v1 + "/id-tokens/{idToken}", ID: "get-id-token", Summary: "Get an ID token", Need: read, Errors: []int{404}, handler: handle(s.getIDToken)},
+		{Method: PATCH, Path: v1 + "/id-tokens/{idToken}", ID: "update-id-token", Summary: "Change an ID token", Need: operate, Errors: []int{400, 404}, handler: handle(s.updateIDToken)},
+		{Method: DELETE, Path: v1 + "/id-tokens/{idToken}", ID: "delete-id-token", Summary: "Delete an ID token", Need: operate, Status: 204, Errors: []int{404}, handler: handle(s.deleteIDToken)},
 
-		{Method: GET, Path: v1 + "/transactions", ID: "list-transactions", Summary: "List transactions, newest first", Role: admin, handler: handle(s.listTransactions)},
-		{Method: GET, Path: v1 + "/transactions/{id}", ID: "get-transaction", Summary: "Get a transaction with its meter values", Role: admin, Errors: []int{404}, handler: handle(s.getTransaction)},
-		{Method: POST, Path: v1 + "/transactions/{id}/cost", ID: "send-cost", Summary: "Show the driver a transaction's running cost on the station (OCPP 2.0.1)", Role: admin, Errors: []int{404, 409, 503, 504}, handler: handle(s.sendCost)},
-		{Method: POST, Path: v1 + "/transactions/{id}/remote-stop", ID: "remote-stop", Summary: "Ask the station to stop a transaction", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.remoteStop)},
+		{Method: GET, Path: v1 + "/transactions", ID: "list-transactions", Summary: "List transactions, newest first", Need: sessions, handler: handle(s.listTransactions)},
+		{Method: GET, Path: v1 + "/transactions/{id}", ID: "get-transaction", Summary: "Get a transaction with its meter values", Need: sessions, Errors: []int{404}, handler: handle(s.getTransaction)},
+		{Method: POST, Path: v1 + "/transactions/{id}/cost", ID: "send-cost", Summary: "Show the driver a transaction's running cost on the station (OCPP 2.0.1)", Need: billing, Errors: []int{404, 409, 503, 504}, handler: handle(s.sendCost)},
+		{Method: POST, Path: v1 + "/transactions/{id}/remote-stop", ID: "remote-stop", Summary: "Ask the station to stop a transaction", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.remoteStop)},
 
-		{Method: POST, Path: v1 + "/reservations", ID: "create-reservation", Summary: "Book an EVSE of a station for a token, now or later", Role: admin, Status: 201, Also: []int{200}, Errors: []int{404, 409, 504}, handler: handle(s.createReservation)},
-		{Method: GET, Path: v1 + "/reservations", ID: "list-reservations", Summary: "List reservations, newest first", Role: admin, handler: handle(s.listReservations)},
-		{Method: GET, Path: v1 + "/reservations/{id}", ID: "get-reservation", Summary: "Get a reservation", Role: admin, Errors: []int{404}, handler: handle(s.getReservation)},
-		{Method: POST, Path: v1 + "/reservations/{id}/cancel", ID: "cancel-reservation", Summary: "Cancel a reservation, at the station too", Role: admin, Errors: []int{404, 409, 504}, handler: handle(s.cancelReservation)},
+		{Method: POST, Path: v1 + "/reservations", ID: "create-reservation", Summary: "Book an EVSE of a station for a token, now or later", Need: operate, Status: 201, Also: []int{200}, Errors: []int{404, 409, 504}, handler: handle(s.createReservation)},
+		{Method: GET, Path: v1 + "/reservations", ID: "list-reservations", Summary: "List reservations, newest first", Need: read, handler: handle(s.listReservations)},
+		{Method: GET, Path: v1 + "/reservations/{id}", ID: "get-reservation", Summary: "Get a reservation", Need: read, Errors: []int{404}, handler: handle(s.getReservation)},
+		{Method: POST, Path: v1 + "/reservations/{id}/cancel", ID: "cancel-reservation", Summary: "Cancel a reservation, at the station too", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.cancelReservation)},
 
-		{Method: GET, Path: v1 + "/remote-starts/{id}", ID: "get-remote-start", Summary: "Get a remote start, with its transaction once started", Role: admin, Errors: []int{404}, handler: handle(s.getRemoteStart)},
+		{Method: POST, Path: v1 + "/auth/signup", ID: "signup", Summary: "Create a driver's account; a link to verify the address is emailed", Need: public, Limited: true, Status: 202, Errors: []int{429}, handler: handle(s.signup)},
+		{Method: POST, Path: v1 + "/auth/verify-email", ID: "verify-email", Summary: "Verify an email address with the token of the emailed link", Need: public, Limited: true, Errors: []int{404, 429}, handler: handle(s.verifyEmail)},
+		{Method: POST, Path: v1 + "/auth/login", ID: "login", Summary: "Sign in with email and password", Need: public, Limited: true, Errors: []int{401, 429}, handler: handle(s.login)},
+		{Method: POST, Path: v1 + "/auth/login/2fa", ID: "login-second-factor", Summary: "Finish signing in with a code of the authenticator app or a recovery code", Need: public, Limited: true, Errors: []int{401, 429}, handler: handle(s.login2FA)},
+		{Method: POST, Path: v1 + "/auth/logout", ID: "logout", Summary: "Sign out: end this session", Need: self, Restricted: true, Status: 204, Errors: []int{}, handler: handle(s.logout)},
+		{Method: POST, Path: v1 + "/auth/password-reset", ID: "request-password-reset", Summary: "Email a link to reset the password", Need: public, Limited: true, Status: 202, Errors: []int{429}, handler: handle(s.requestReset)},
+		{Method: POST, Path: v1 + "/auth/password-reset/confirm", ID: "reset-password", Summary: "Set a new password with the token of the emailed link", Need: public, Limited: true, Errors: []int{404, 429}, handler: handle(s.resetPassword)},
+
+		{Method: GET, Path: v1 + "/me", ID: "get-me", Summary: "Your account", Need: self, Restricted: true, handler: handle(s.getMe)},
+		{Method: PATCH, Path: v1 + "/me", ID: "update-me", Summary: "Change your name, language or notification preferences", Need: self, handler: handle(s.updateMe)},
+		{Method: DELETE, Path: v1 + "/me", ID: "delete-me", Summary: "Delete your account", Need: self, Status: 204, Errors: []int{429}, handler: handle(s.deleteMe)},
+		{Method: GET, Path: v1 + "/me/export", ID: "export-me", Summary: "Everything Ladda keeps about you, as JSON", Need: self, handler: handle(s.exportMe)},
+		{Method: POST, Path: v1 + "/me/password", ID: "change-password", Summary: "Change your password; your other sessions are signed out", Need: self, Status: 204, Errors: []int{429}, handler: handle(s.changePassword)},
+		{Method: POST, Path: v1 + "/me/2fa", ID: "begin-two-factor", Summary: "Start enrolling an authenticator app", Need: self, Restricted: true, Errors: []int{409}, handler: handle(s.beginTOTP)},
+		{Method: POST, Path: v1 + "/me/2fa/confirm", ID: "confirm-two-factor", Summary: "Turn two-factor authentication on with a code of the app; returns recovery codes", Need: self, Restricted: true, Errors: []int{409, 429}, handler: handle(s.confirmTOTP)},
+		{Method: POST, Path: v1 + "/me/2fa/disable", ID: "disable-two-factor", Summary: "Turn two-factor authentication off", Need: self, Status: 204, Errors: []int{409, 429}, handler: handle(s.disableTOTP)},
+		{Method: POST, Path: v1 + "/me/2fa/recovery-codes", ID: "regenerate-recovery-codes", Summary: "Replace your recovery codes", Need: self, Errors: []int{409, 429}, handler: handle(s.regenerateCodes)},
+		{Method: GET, Path: v1 + "/me/sessions", ID: "list-my-sessions", Summary: "Your signed-in sessions", Need: self, handler: handle(s.listSessions)},
+		{Method: DELETE, Path: v1 + "/me/sessions/{id}", ID: "revoke-my-session", Summary: "Sign out one of your sessions", Need: self, Status: 204, Errors: []int{404}, handler: handle(s.revokeSession)},
+		{Method: GET, Path: v1 + "/me/favourites", ID: "list-favourites", Summary: "Your favourite stations", Need: self, handler: handle(s.listFavourites)},
+		{Method: PUT, Path: v1 + "/me/favourites/{stationId}", ID: "set-favourite", Summary: "Mark a station as a favourite, optionally to be told when it is free", Need: self, Errors: []int{404}, handler: handle(s.putFavourite)},
+		{Method: DELETE, Path: v1 + "/me/favourites/{stationId}", ID: "delete-favourite", Summary: "Remove a favourite", Need: self, Status: 204, Errors: []int{404}, handler: handle(s.deleteFavourite)},
+		{Method: GET, Path: v1 + "/me/webhooks", ID: "list-my-webhooks", Summary: "Your webhooks", Need: self, handler: handle(s.listWebhooks(true))},
+		{Method: POST, Path: v1 + "/me/webhooks", ID: "create-my-webhook", Summary: "Register a URL for your events", Need: self, Status: 201, Errors: []int{409}, handler: handle(s.createWebhook(true))},
+		{Method: GET, Path: v1 + "/me/webhooks/{id}", ID: "get-my-webhook", Summary: "Get one of your webhooks", Need: self, Errors: []int{404}, handler: handle(s.getWebhook(true))},
+		{Method: DELETE, Path: v1 + "/me/webhooks/{id}", ID: "delete-my-webhook", Summary: "Delete one of your webhooks", Need: self, Status: 204, Errors: []int{404}, handler: handle(s.deleteWebhook(true))},
+		{Method: GET, Path: v1 + "/me/webhooks/{id}/deliveries", ID: "list-my-webhook-deliveries", Summary: "The delivery log of one of your webhooks", Need: self, Errors: []int{404}, handler: handle(s.listDeliveries(true))},
+
+		{Method: GET, Path: v1 + "/cards", ID: "list-cards", Summary: "List your cards, or your fleet's", Need: cardsRead, handler: handle(s.listCards)},
+		{Method: POST, Path: v1 + "/cards", ID: "add-card", Summary: "Add a charging card", Need: cardsManage, Status: 201, Errors: []int{409}, handler: handle(s.addCard)},
+		{Method: GET, Path: v1 + "/cards/{idToken}", ID: "get-card", Summary: "Get a card", Need: cardsRead, Errors: []int{404}, handler: handle(s.getCard)},
+		{Method: PATCH, Path: v1 + "/cards/{idToken}", ID: "update-card", Summary: "Name, block, unblock or hand over a card", Need: cardsManage, Errors: []int{404, 409}, handler: handle(s.updateCard)},
+		{Method: GET, Path: v1 + "/transactions/export", ID: "export-transactions", Summary: "Your charging history as CSV", Need: sessions, handler: handle(s.exportTransactions)},
+
+		{Method: GET, Path: v1 + "/users", ID: "list-users", Summary: "List the users of your organisation (all, for administrators)", Need: orgManage, handler: handle(s.listUsers)},
+		{Method: POST, Path: v1 + "/users", ID: "create-user", Summary: "Create a user; they get an email to choose a password", Need: orgManage, Status: 201, Errors: []int{409}, handler: handle(s.createUser)},
+		{Method: GET, Path: v1 + "/users/{id}", ID: "get-user", Summary: "Get a user", Need: orgManage, Errors: []int{404}, handler: handle(s.getUser)},
+		{Method: DELETE, Path: v1 + "/users/{id}", ID: "delete-user", Summary: "Delete a user", Need: orgManage, Status: 204, Errors: []int{404}, handler: handle(s.deleteUser)},
+		{Method: PUT, Path: v1 + "/users/{id}/membership", ID: "set-membership", Summary: "Set a user's role and organisation", Need: orgManage, Errors: []int{404}, handler: handle(s.setMembership)},
+		{Method: GET, Path: v1 + "/organisations", ID: "list-organisations", Summary: "List organisations (yours, or all for administrators)", Need: orgManage, handler: handle(s.listOrganisations)},
+		{Method: POST, Path: v1 + "/organisations", ID: "create-organisation", Summary: "Create an organisation", Need: system, Status: 201, handler: handle(s.createOrganisation)},
+		{Method: GET, Path: v1 + "/organisations/{id}", ID: "get-organisation", Summary: "Get an organisation", Need: orgManage, Errors: []int{404}, handler: handle(s.getOrganisation)},
+		{Method: PATCH, Path: v1 + "/organisations/{id}", ID: "rename-organisation", Summary: "Rename an organisation", Need: orgManage, Errors: []int{404}, handler: handle(s.renameOrganisation)},
+		{Method: DELETE, Path: v1 + "/organisations/{id}", ID: "delete-organisation", Summary: "Delete an empty organisation", Need: system, Status: 204, Errors: []int{404, 409}, handler: handle(s.deleteOrganisation)},
+		{Method: GET, Path: v1 + "/api-keys", ID: "list-api-keys", Summary: "List your organisation's API keys", Need: orgManage, handler: handle(s.listKeys)},
+		{Method: POST, Path: v1 + "/api-keys", ID: "create-api-key", Summary: "Create an API key; its secret is shown once", Need: orgManage, Status: 201, handler: handle(s.createKey)},
+		{Method: GET, Path: v1 + "/api-keys/{id}", ID: "get-api-key", Summary: "Get an API key", Need: orgManage, Errors: []int{404}, handler: handle(s.getKey)},
+		{Method: DELETE, Path: v1 + "/api-keys/{id}", ID: "revoke-api-key", Summary: "Revoke an API key", Need: orgManage, Status: 204, Errors: []int{404}, handler: handle(s.revokeKey)},
+		{Method: GET, Path: v1 + "/webhooks", ID: "list-webhooks", Summary: "Your organisation's webhooks", Need: orgManage, handler: handle(s.listWebhooks(false))},
+		{Method: POST, Path: v1 + "/webhooks", ID: "create-webhook", Summary: "Register a URL for your organisation's events", Need: orgManage, Status: 201, Errors: []int{409}, handler: handle(s.createWebhook(false))},
+		{Method: GET, Path: v1 + "/webhooks/{id}", ID: "get-webhook", Summary: "Get a webhook", Need: orgManage, Errors: []int{404}, handler: handle(s.getWebhook(false))},
+		{Method: DELETE, Path: v1 + "/webhooks/{id}", ID: "delete-webhook", Summary: "Delete a webhook", Need: orgManage, Status: 204, Errors: []int{404}, handler: handle(s.deleteWebhook(false))},
+		{Method: GET, Path: v1 + "/webhooks/{id}/deliveries", ID: "list-webhook-deliveries", Summary: "A webhook's delivery log", Need: orgManage, Errors: []int{404}, handler: handle(s.listDeliveries(false))},
+		{Method: GET, Path: v1 + "/audit", ID: "list-audit-events", Summary: "The audit log, newest first", Need: system, handler: handle(s.listAudit)},
+
+		{Method: GET, Path: v1 + "/remote-starts/{id}", ID: "get-remote-start", Summary: "Get a remote start, with its transaction once started", Need: read, Errors: []int{404}, handler: handle(s.getRemoteStart)},
 	}
 }
 
@@ -156,12 +222,14 @@ func (s *server) operation(r route) huma.Operation {
 	if r.Body != nil {
 		op.RequestBody = r.Body
 	}
-	if r.Role != public {
-		op.Security = []map[string][]string{{bearerScheme: {}}}
-		op.Extensions = map[string]any{"x-ladda-role": string(r.Role)}
-		op.Description = "Needs an API key with role " + string(r.Role) + "."
+	if r.Need != public {
+		op.Security = []map[string][]string{{bearerScheme: {}}, {cookieScheme: {}}}
+		op.Extensions = map[string]any{"x-ladda-permission": r.Need.String()}
+		op.Description = "Needs permission " + r.Need.String() + "."
 		op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden)
-		op.Middlewares = huma.Middlewares{s.authenticate(r.Role)}
+		op.Middlewares = huma.Middlewares{s.authenticate(r)}
+	} else {
+		op.Middlewares = huma.Middlewares{s.anonymous(r)}
 	}
 	return op
 }

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -32,7 +31,7 @@ type openAPI struct {
 		OperationID string                `json:"operationId"`
 		Summary     string                `json:"summary"`
 		Security    []map[string][]string `json:"security"`
-		Role        string                `json:"x-ladda-role"`
+		Permission  string                `json:"x-ladda-permission"`
 		Responses   map[string]any        `json:"responses"`
 	} `json:"paths"`
 	Components struct {
@@ -49,7 +48,7 @@ func servicesWithoutStore() Services {
 	return Services{
 		Stations: station.NewService(nil, nil, nil, nil, station.Config{}),
 		Charging: charging.NewService(nil, nil, nil, nil, charging.Config{}),
-		Accounts: account.NewService(nil, nil),
+		Accounts: account.NewService(nil, account.Options{}),
 	}
 }
 
@@ -132,9 +131,13 @@ func TestOpenAPIDocument(t *testing.T) {
 		if op.OperationID != r.ID || op.Summary != r.Summary {
 			t.Errorf("%s: operation %q %q, want %q %q", key, op.OperationID, op.Summary, r.ID, r.Summary)
 		}
-		secured := len(op.Security) == 1 && op.Security[0][bearerScheme] != nil
-		if secured != (r.Role != public) || op.Role != string(r.Role) {
-			t.Errorf("%s: security %v role %q, want role %q", key, op.Security, op.Role, r.Role)
+		secured := len(op.Security) == 2 && op.Security[0][bearerScheme] != nil && op.Security[1][cookieScheme] != nil
+		want := ""
+		if r.Need != public {
+			want = r.Need.String()
+		}
+		if secured != (r.Need != public) || op.Permission != want {
+			t.Errorf("%s: security %v permission %q, want %q", key, op.Security, op.Permission, want)
 		}
 		status := r.Status
 		if status == 0 {
@@ -224,18 +227,19 @@ func TestOpenAPIGolden(t *testing.T) {
 var pathParam = regexp.MustCompile(`\{[^}]+\}`)
 
 // TestEveryOperationNeedsKey walks every operation of the document and proves that it refuses a
-// request without a key or with a wrong one. Public operations are exactly the probes.
+// request without credentials or with wrong ones. Public operations are exactly the probes and
+// signing up and in.
 func TestEveryOperationNeedsKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	publicOps := []string{"get-health", "get-ready"}
+	publicOps := []string{"get-health", "get-ready", "signup", "verify-email", "login", "login-second-factor", "request-password-reset", "reset-password"}
 	doc := openAPIDoc(t)
 	n := 0
 	for path, ops := range doc.Paths {
 		for method, op := range ops {
 			if len(op.Security) == 0 {
-				if !slices.Contains(publicOps, op.OperationID) || strings.HasPrefix(path, Prefix) {
-					t.Errorf("%s %s needs no key", method, path)
+				if !slices.Contains(publicOps, op.OperationID) || strings.HasPrefix(path, Prefix) && !strings.HasPrefix(path, Prefix+"/auth/") {
+					t.Errorf("%s %s needs no credentials", method, path)
 				}
 				continue
 			}
@@ -255,43 +259,6 @@ func TestEveryOperationNeedsKey(t *testing.T) {
 	}
 	if n < 12 {
 		t.Errorf("only %d secured operations in the document", n)
-	}
-}
-
-// TestForbidden is the seam for roles: a valid key whose role is not enough gets 403.
-func TestForbidden(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	ctx := context.Background()
-	secret := "ladda_" + strings.Repeat("v", 32)
-	sum := sha256.Sum256([]byte(secret))
-	if err := e.db.CreateAPIKey(ctx, &account.APIKey{Name: "viewer", Prefix: secret[:12], Hash: sum[:], Role: "viewer", CreatedAt: t0}); err != nil {
-		t.Fatal(err)
-	}
-	r := e.callWith(t, http.MethodGet, "/api/v1/stations", nil, "Bearer "+secret)
-	r.mustProblem(t, http.StatusForbidden)
-	if r.header.Get("WWW-Authenticate") != "" {
-		t.Error("403 with a challenge")
-	}
-}
-
-func TestPermits(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		has, need account.Role
-		want      bool
-	}{
-		{account.Admin, account.Admin, true},
-		{account.Admin, "viewer", true},
-		{"viewer", "viewer", true},
-		{"viewer", account.Admin, false},
-		{"", account.Admin, false},
-		{"", "", false},
-	}
-	for _, tt := range tests {
-		if got := permits(tt.has, tt.need); got != tt.want {
-			t.Errorf("permits(%q, %q) = %v, want %v", tt.has, tt.need, got, tt.want)
-		}
 	}
 }
 

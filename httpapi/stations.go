@@ -6,23 +6,25 @@ import (
 	"time"
 
 	"github.com/ladda-csms/ladda"
+	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/station"
 )
 
 // Station is a charging station as the API shows it: what the operator decided and what the
 // station last reported. It never contains the station's credential.
 type Station struct {
-	ID           string     `json:"id" doc:"The station's identity: the last segment of its OCPP URL and its basic-auth user."`
-	Description  string     `json:"description"`
-	Registration string     `json:"registration" enum:"Accepted,Pending,Rejected" doc:"The operator's decision: only Accepted stations may charge."`
-	Connected    bool       `json:"connected"`
-	OCPPVersion  string     `json:"ocppVersion,omitempty" doc:"OCPP version of the last connection: 1.6 or 2.0.1."`
-	LastSeen     *time.Time `json:"lastSeen,omitempty" doc:"Last message of any kind; absent if it never connected."`
-	BootedAt     *time.Time `json:"bootedAt,omitempty"`
-	Boot         *Boot      `json:"boot,omitempty" doc:"What the station said about itself at its last boot; absent before the first."`
-	EVSEs        []EVSE     `json:"evses" nullable:"false"`
-	CreatedAt    time.Time  `json:"createdAt"`
-	UpdatedAt    time.Time  `json:"updatedAt"`
+	ID             string     `json:"id" doc:"The station's identity: the last segment of its OCPP URL and its basic-auth user."`
+	Description    string     `json:"description"`
+	Registration   string     `json:"registration" enum:"Accepted,Pending,Rejected" doc:"The operator's decision: only Accepted stations may charge."`
+	OrganisationID int64      `json:"organisationId,omitempty" doc:"The operator organisation that owns it; absent: administrators only."`
+	Connected      bool       `json:"connected"`
+	OCPPVersion    string     `json:"ocppVersion,omitempty" doc:"OCPP version of the last connection: 1.6 or 2.0.1."`
+	LastSeen       *time.Time `json:"lastSeen,omitempty" doc:"Last message of any kind; absent if it never connected."`
+	BootedAt       *time.Time `json:"bootedAt,omitempty"`
+	Boot           *Boot      `json:"boot,omitempty" doc:"What the station said about itself at its last boot; absent before the first."`
+	EVSEs          []EVSE     `json:"evses" nullable:"false"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	UpdatedAt      time.Time  `json:"updatedAt"`
 }
 
 // Boot is what a station reported about itself at its last boot.
@@ -56,16 +58,17 @@ type Connector struct {
 
 func viewStation(st *station.Station) Station {
 	v := Station{
-		ID:           string(st.ID),
-		Description:  st.Description,
-		Registration: string(st.Registration),
-		Connected:    st.Connected,
-		OCPPVersion:  st.OCPPVersion,
-		LastSeen:     utc(st.LastSeen),
-		BootedAt:     utc(st.BootedAt),
-		EVSEs:        make([]EVSE, 0, len(st.EVSEs)),
-		CreatedAt:    st.CreatedAt.UTC(),
-		UpdatedAt:    st.UpdatedAt.UTC(),
+		ID:             string(st.ID),
+		Description:    st.Description,
+		Registration:   string(st.Registration),
+		OrganisationID: st.OrgID,
+		Connected:      st.Connected,
+		OCPPVersion:    st.OCPPVersion,
+		LastSeen:       utc(st.LastSeen),
+		BootedAt:       utc(st.BootedAt),
+		EVSEs:          make([]EVSE, 0, len(st.EVSEs)),
+		CreatedAt:      st.CreatedAt.UTC(),
+		UpdatedAt:      st.UpdatedAt.UTC(),
 	}
 	if b := st.Boot; b != (station.Boot{}) {
 		v.Boot = &Boot{Vendor: b.Vendor, Model: b.Model, SerialNumber: b.SerialNumber, FirmwareVersion: b.FirmwareVersion,
@@ -104,10 +107,11 @@ type StationUpdated struct {
 
 type createStationInput struct {
 	Body struct {
-		ID           string `json:"id" minLength:"1" maxLength:"48" doc:"1 to 48 printable ASCII characters without spaces, '/', '?', '#' or '%'."`
-		Password     string `json:"password,omitempty" minLength:"8" maxLength:"40" doc:"Basic-auth password, 8 to 40 characters (OCPP 2.0.1 stations need at least 16); generated (40 characters) when absent."`
-		Description  string `json:"description,omitempty" maxLength:"500"`
-		Registration string `json:"registration,omitempty" enum:"Accepted,Pending,Rejected" doc:"Default Accepted."`
+		ID             string `json:"id" minLength:"1" maxLength:"48" doc:"1 to 48 printable ASCII characters without spaces, '/', '?', '#' or '%'."`
+		Password       string `json:"password,omitempty" minLength:"8" maxLength:"40" doc:"Basic-auth password, 8 to 40 characters (OCPP 2.0.1 stations need at least 16); generated (40 characters) when absent."`
+		Description    string `json:"description,omitempty" maxLength:"500"`
+		Registration   string `json:"registration,omitempty" enum:"Accepted,Pending,Rejected" doc:"Default Accepted."`
+		OrganisationID int64  `json:"organisationId,omitempty" minimum:"0" doc:"Administrators: the operator organisation that owns it. Others: always their own."`
 	} `nameHint:"NewStation"`
 }
 
@@ -119,7 +123,16 @@ type createStationOutput struct {
 // createStation handles POST /api/v1/stations: registers a station and answers 201 with it and
 // its password, given or generated.
 func (s *server) createStation(ctx context.Context, in *createStationInput) (*createStationOutput, error) {
+	p := caller(ctx)
+	org := in.Body.OrganisationID
+	if !p.Everywhere() {
+		org = p.OrgID
+	}
+	if err := s.checkOperatorOrg(ctx, org); err != nil {
+		return nil, err
+	}
 	st, password, err := s.stations.Register(ctx, station.NewStation{
+		OrgID:        org,
 		ID:           ladda.StationID(in.Body.ID),
 		Password:     in.Body.Password,
 		Description:  in.Body.Description,
@@ -148,7 +161,7 @@ type listStationsOutput struct {
 // listStations handles GET /api/v1/stations: stations ordered by ID.
 func (s *server) listStations(ctx context.Context, in *listStationsInput) (*listStationsOutput, error) {
 	limit := limitOf(in.Limit)
-	f := station.Filter{Connected: in.Connected.ptr(), After: ladda.StationID(in.After), Limit: limit + 1}
+	f := station.Filter{Connected: in.Connected.ptr(), OrgID: orgScope(caller(ctx)), After: ladda.StationID(in.After), Limit: limit + 1}
 	if in.Registration != "" {
 		r := station.Registration(in.Registration)
 		f.Registration = &r
@@ -197,6 +210,7 @@ type updateStationInput struct {
 		Registration   patch[string] `json:"registration,omitempty" enum:"Accepted,Pending,Rejected" doc:"Accepted approves a pending station; a station that is no longer Accepted is disconnected."`
 		Password       patch[string] `json:"password,omitempty" minLength:"8" maxLength:"40" doc:"Set this password (8 to 40 characters); the station is disconnected and must reconnect with it."`
 		RotatePassword bool          `json:"rotatePassword,omitempty" doc:"Generate a new password (returned once); the station is disconnected."`
+		OrganisationID patch[int64]  `json:"organisationId,omitempty" minimum:"0" doc:"Administrators: move the station to another operator organisation (0: none)."`
 	} `nameHint:"StationChange"`
 }
 
@@ -212,6 +226,15 @@ func (s *server) updateStation(ctx context.Context, in *updateStationInput) (*up
 		return nil, err
 	}
 	c := station.Change{Description: b.Description.ptr(), Password: b.Password.ptr()}
+	if b.OrganisationID.Set {
+		if !caller(ctx).Everywhere() {
+			return nil, ladda.Errorf(ladda.Forbidden, op, "only administrators move stations between organisations")
+		}
+		if err := s.checkOperatorOrg(ctx, b.OrganisationID.Value); err != nil {
+			return nil, err
+		}
+		c.OrgID = b.OrganisationID.ptr()
+	}
 	if b.Registration.Set {
 		r := station.Registration(b.Registration.Value)
 		c.Registration = &r
@@ -233,4 +256,16 @@ func (s *server) updateStation(ctx context.Context, in *updateStationInput) (*up
 // deleteStation handles DELETE /api/v1/stations/{id}: 204; its transactions remain.
 func (s *server) deleteStation(ctx context.Context, in *stationIDInput) (*struct{}, error) {
 	return nil, s.stations.Delete(ctx, ladda.StationID(in.ID))
+}
+
+// checkOperatorOrg answers Invalid unless org is 0 or an operator organisation.
+func (s *server) checkOperatorOrg(ctx context.Context, org int64) error {
+	if org == 0 {
+		return nil
+	}
+	o, err := s.accounts.Organisation(ctx, caller(ctx), org)
+	if err != nil || o.Kind != account.OperatorOrg {
+		return ladda.Errorf(ladda.Invalid, "httpapi.checkOperatorOrg", "organisationId %d is not an operator organisation", org)
+	}
+	return nil
 }

@@ -85,7 +85,8 @@ type listTransactionsOutput struct {
 // listTransactions handles GET /api/v1/transactions: newest first.
 func (s *server) listTransactions(ctx context.Context, in *listTransactionsInput) (*listTransactionsOutput, error) {
 	limit := limitOf(in.Limit)
-	f := charging.TransactionFilter{Active: in.Active.ptr(), Before: ladda.TransactionID(in.Before), Limit: limit + 1}
+	f := transactionScope(caller(ctx), limit+1)
+	f.Active, f.Before = in.Active.ptr(), ladda.TransactionID(in.Before)
 	if in.StationID != "" {
 		id := ladda.StationID(in.StationID)
 		f.StationID = &id
@@ -115,7 +116,7 @@ type transactionOutput struct {
 
 // getTransaction handles GET /api/v1/transactions/{id}: the transaction with its meter values.
 func (s *server) getTransaction(ctx context.Context, in *transactionInput) (*transactionOutput, error) {
-	t, err := s.charging.Transaction(ctx, ladda.TransactionID(in.ID))
+	t, err := s.transaction(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -141,9 +142,24 @@ func (s *server) sendCost(ctx context.Context, in *sendCostInput) (*commandOutpu
 	if in.Body != nil {
 		cost = in.Body.TotalCost
 	}
+	if _, err := s.transaction(ctx, in.ID); err != nil {
+		return nil, err
+	}
 	rec, err := s.charging.SendCost(ctx, ladda.TransactionID(in.ID), cost, requestedBy(ctx))
 	if err != nil {
 		return nil, err
 	}
 	return &commandOutput{Body: viewCommand(rec)}, nil
+}
+
+// transaction returns a transaction the caller may see; others are NotFound.
+func (s *server) transaction(ctx context.Context, id int64) (*charging.Transaction, error) {
+	t, err := s.charging.Transaction(ctx, ladda.TransactionID(id))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.visibleTransaction(ctx, t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }

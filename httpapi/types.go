@@ -9,6 +9,11 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
+// listOutput is the output of a list handler.
+type listOutput[T any] struct {
+	Body List[T]
+}
+
 // List is the body of every list: one page of items and the cursor of the next page.
 type List[T any] struct {
 	Items []T    `json:"items" nullable:"false" doc:"One page of results."`

@@ -7,10 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ladda-csms/ladda/account"
+	"github.com/ladda-csms/ladda/account/password"
 	"github.com/ladda-csms/ladda/config"
 )
 
@@ -23,7 +25,7 @@ func apikey(ctx context.Context, args []string, getenv func(string) string, stdo
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("ladda apikey "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dsn := fs.String("db", "", "database (env LADDA_DB, default ladda.db)")
+	loc := dbFlags(fs)
 	var name *string
 	var id *int64
 	switch sub {
@@ -41,33 +43,41 @@ func apikey(ctx context.Context, args []string, getenv func(string) string, stdo
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("apikey %s: unexpected argument %q", sub, fs.Arg(0))}
 	}
-	db, err := openDB(ctx, *dsn, getenv)
+	db, err := loc.open(ctx, getenv)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	accounts := account.NewService(db, nil)
+	accounts := account.NewService(db, account.Options{Hasher: password.NewHasher(password.DefaultParams, 0)})
 
 	switch sub {
 	case "create":
 		if *name == "" {
 			return usageError{"apikey create: --name is required"}
 		}
-		k, secret, err := accounts.CreateAPIKey(ctx, *name, account.Admin)
+		k, secret, err := accounts.CreateAPIKey(ctx, account.KeySpec{Name: *name, Scopes: []account.Scope{account.ScopeAdmin}})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Created API key %d (%s, role %s). It is shown only now; keep it safe:\n", k.ID, k.Name, k.Role)
+		fmt.Fprintf(stdout, "Created API key %d (%s, a system key: it may do everything). It is shown only now; keep it safe:\n", k.ID, k.Name)
 		fmt.Fprintln(stdout, secret)
 	case "list":
-		keys, err := accounts.APIKeys(ctx)
+		keys, err := accounts.APIKeys(ctx, 0)
 		if err != nil {
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tROLE\tCREATED\tLAST USED\tREVOKED")
+		fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tORGANISATION\tSCOPES\tCREATED\tLAST USED\tREVOKED")
 		for _, k := range keys {
-			fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix, k.Role, k.CreatedAt.Format(time.RFC3339), fmtTime(k.LastUsedAt), fmtTime(k.RevokedAt))
+			org := "-"
+			if k.OrgID != 0 {
+				org = strconv.FormatInt(k.OrgID, 10)
+			}
+			scopes := make([]string, len(k.Scopes))
+			for i, sc := range k.Scopes {
+				scopes[i] = string(sc)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix, org, strings.Join(scopes, ","), k.CreatedAt.Format(time.RFC3339), fmtTime(k.LastUsedAt), fmtTime(k.RevokedAt))
 		}
 		return tw.Flush()
 	case "revoke":
@@ -89,26 +99,50 @@ func fmtTime(t *time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
-// openDB opens the database of --db, LADDA_DB or the default, for the administrative commands.
-func openDB(ctx context.Context, dsn string, getenv func(string) string) (store, error) {
+// dbLocation is where the commands that work on the database directly find it: the database
+// and the data directory that holds the key of its encrypted columns.
+type dbLocation struct{ dsn, dataDir *string }
+
+// dbFlags adds --db and --data-dir to fs.
+func dbFlags(fs *flag.FlagSet) dbLocation {
+	return dbLocation{
+		dsn:     fs.String("db", "", "database (env LADDA_DB, default ladda.db)"),
+		dataDir: fs.String("data-dir", "", "data directory with encryption.key (env LADDA_DATA_DIR, default ladda-data); or set LADDA_ENCRYPTION_KEY"),
+	}
+}
+
+// open opens the database with the keys of its encrypted columns and brings its schema up to
+// date.
+func (l dbLocation) open(ctx context.Context, getenv func(string) string) (store, error) {
+	dsn, dataDir := *l.dsn, *l.dataDir
 	if dsn == "" {
 		dsn = getenv("LADDA_DB")
 	}
 	if dsn == "" {
 		dsn = config.Default().DB
 	}
-	return openStore(ctx, dsn, 0, slog.New(slog.DiscardHandler))
+	if dataDir == "" {
+		dataDir = getenv("LADDA_DATA_DIR")
+	}
+	if dataDir == "" {
+		dataDir = config.Default().DataDir
+	}
+	sealer, err := keyring(getenv("LADDA_ENCRYPTION_KEY"), dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return openStore(ctx, dsn, 0, sealer, slog.New(slog.DiscardHandler))
 }
 
 // migrate brings the schema up to date: opening the store runs the migrations.
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ladda migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dsn := fs.String("db", "", "database (env LADDA_DB, default ladda.db)")
+	loc := dbFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dsn, getenv)
+	db, err := loc.open(ctx, getenv)
 	if err != nil {
 		return err
 	}

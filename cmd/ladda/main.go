@@ -56,6 +56,8 @@ commands:
   apikey create    create an admin API key; the key is the last line printed
   apikey list      list API keys
   apikey revoke    revoke an API key by id
+  user create-admin  create an administrator who signs in with email and password
+  rekey            re-encrypt personal data under the first key of --encryption-key
   sim              run simulated charging stations against a server
   load             generate load against a server and report throughput and latency
   version          print the version
@@ -78,6 +80,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, rest, getenv, stdout, stderr)
 	case "apikey":
 		return apikey(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		return user(ctx, rest, getenv, stdout, stderr)
+	case "rekey":
+		return rekey(ctx, rest, getenv, stdout, stderr)
 	case "sim":
 		return sim(ctx, rest, getenv, stdout, stderr)
 	case "load":

@@ -87,7 +87,7 @@ func startServer(t *testing.T, args ...string) *server {
 func createKey(t *testing.T, db string) string {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"apikey", "create", "--db", db, "--name", "test"}, noEnv, &out, &errOut); err != nil {
+	if err := run(context.Background(), []string{"apikey", "create", "--db", db, "--data-dir", filepath.Join(filepath.Dir(db), "data"), "--name", "test"}, noEnv, &out, &errOut); err != nil {
 		t.Fatalf("apikey create: %v\n%s", err, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")

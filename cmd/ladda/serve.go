@@ -16,11 +16,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/account"
+	"github.com/ladda-csms/ladda/account/password"
 	"github.com/ladda-csms/ladda/bus"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/config"
@@ -29,10 +32,13 @@ import (
 	"github.com/ladda-csms/ladda/gateway"
 	"github.com/ladda-csms/ladda/httpapi"
 	"github.com/ladda-csms/ladda/metrics"
+	"github.com/ladda-csms/ladda/notification"
+	"github.com/ladda-csms/ladda/notify"
 	"github.com/ladda-csms/ladda/ocpp"
 	"github.com/ladda-csms/ladda/ocpp/schema"
 	"github.com/ladda-csms/ladda/pki"
 	"github.com/ladda-csms/ladda/station"
+	"github.com/ladda-csms/ladda/web"
 )
 
 // serve runs the server until ctx ends, then shuts down gracefully.
@@ -49,7 +55,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// few KiB per station (docs/benchmarks.md). GOMEMLIMIT still caps the heap if set.
 	debug.SetGCPercent(cfg.GCPercent)
 
-	db, err := openStore(ctx, cfg.DB, cfg.BatchWindow, log)
+	sealer, err := keyring(cfg.EncryptionKey, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg.DB, cfg.BatchWindow, sealer, log)
 	if err != nil {
 		return err
 	}
@@ -72,7 +82,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		HeartbeatInterval: cfg.HeartbeatInterval,
 	})
 	chargingSvc := charging.NewService(db, events, nil, log, charging.Config{StaleAfter: cfg.StaleTransactionAfter, NoShowAfter: cfg.ReservationNoShow})
-	accounts := account.NewService(db, nil)
 
 	validator, err := schema.New()
 	if err != nil {
@@ -98,6 +107,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer ln.Close() // closed by the server once it serves; this covers failures before then
 	public := publicURL(cfg.PublicURL, scheme, ln.Addr())
+
+	var require2FA []account.Role
+	for _, r := range cfg.Require2FA {
+		require2FA = append(require2FA, account.Role(r))
+	}
+	accounts := account.NewService(db, account.Options{
+		Hasher:     password.NewHasher(passwordParams(cfg), 0),
+		Logger:     log,
+		PublicURL:  public,
+		RequireMFA: require2FA,
+		CheckURL:   func(u string) error { return notify.ValidateURL(u, cfg.WebhookAllowPrivate) },
+	})
 
 	links := func(name string, ttl time.Duration) string { return fileStore.FirmwareURL(public, name, ttl) }
 	campaigns := firmware.NewService(db, stations, links, nil, log, firmware.Config{})
@@ -129,6 +150,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux := http.NewServeMux()
 	mux.Handle("/ocpp/", gw)
 	mux.Handle(files.Path, fileStore.Handler(log))
+	pages := web.Handler()
+	for _, path := range []string{"/verify-email", "/reset-password", "/assets/"} {
+		mux.Handle(path, pages)
+	}
 	mux.Handle("/metrics", metrics.Handler(gatewayMetrics(gw, events)...))
 	mux.Handle("/", httpapi.New(httpapi.Services{
 		Stations:  stations,
@@ -165,6 +190,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	wg.Go(func() { campaigns.Run(background) })
 	wg.Go(func() { certificates.Run(background) })
 	wg.Go(func() { flushEvery(background, 10*time.Second, accounts.Flush, log) })
+	notifier, err := newNotifier(cfg, db, stations, chargingSvc, log)
+	if err != nil {
+		stopBackground()
+		wg.Wait()
+		return err
+	}
+	notices := events.Subscribe(4096, func(e ladda.Event) bool { return slices.Contains(notification.Events, e.Type) })
+	wg.Go(func() {
+		for e := range notices.C {
+			notifier.Handle(background, e)
+		}
+	})
+	wg.Go(func() { notifier.Run(background, time.Second) })
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -186,6 +224,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if e := gw.Shutdown(shutdownCtx); e != nil {
 		log.Warn("closing station connections", "err", e)
 	}
+	notices.Close()
 	stopBackground()
 	wg.Wait()
 	if e := accounts.Flush(shutdownCtx); e != nil {
@@ -333,4 +372,48 @@ func openCA(cfg config.Config) (*pki.CA, error) {
 		return ca.WithV2G(filepath.Join(cfg.DataDir, "pki"))
 	}
 	return pki.OpenCA(filepath.Join(cfg.DataDir, "pki"), 0, nil)
+}
+
+// newNotifier makes the service that emails users and calls webhooks. Without --smtp-url, emails
+// stay queued until a mail server is configured.
+func newNotifier(cfg config.Config, db store, stations *station.Service, chargingSvc *charging.Service, log *slog.Logger) (*notification.Service, error) {
+	opts := notification.Options{
+		Logger:      log,
+		Caller:      notify.NewWebhookSender(notify.WebhookOptions{AllowPrivate: cfg.WebhookAllowPrivate}),
+		Backoff:     func(n int) time.Duration { return notify.Jitter(notify.Backoff(n)) },
+		MaxAttempts: notify.MaxAttempts,
+	}
+	if cfg.SMTPURL != "" {
+		smtp, err := notify.ParseSMTPURL(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return nil, fmt.Errorf("--smtp-url: %w", err)
+		}
+		mailer, err := notify.NewMailer(smtp)
+		if err != nil {
+			return nil, fmt.Errorf("--smtp-url: %w", err)
+		}
+		templates, err := notify.LoadTemplates()
+		if err != nil {
+			return nil, fmt.Errorf("loading email templates: %w", err)
+		}
+		opts.Mailer = &notify.Postman{Templates: templates, Sender: mailer}
+	}
+	return notification.New(db, directory{stations, chargingSvc}, opts), nil
+}
+
+// directory looks up stations and tokens for notifications.
+type directory struct {
+	*station.Service
+	charging *charging.Service
+}
+
+func (d directory) IDToken(ctx context.Context, token string) (*charging.IDToken, error) {
+	return d.charging.IDToken(ctx, token)
+}
+
+// passwordParams are the argon2id parameters of new password hashes.
+func passwordParams(cfg config.Config) password.Params {
+	p := password.DefaultParams
+	p.Memory, p.Time = uint32(cfg.PasswordMemory), uint32(cfg.PasswordTime)
+	return p
 }
