@@ -609,3 +609,23 @@ func itoaT(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+func TestPrune(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, account.Options{})
+	e.driver(t, "olle@example.org")
+	l, _ := e.s.Login(ctx, account.LoginRequest{Email: "olle@example.org", Password: goodPassword, Kind: account.CookieSession}, meta)
+	// The verification token is used, the session open: nothing to prune but the email queue,
+	// which is still pending (no mailer here).
+	if n, err := e.s.Prune(ctx); err != nil || n != 0 {
+		t.Fatalf("Prune = %d, %v", n, err)
+	}
+	e.clock.Advance(account.KeepEndedSessions + 13*time.Hour)
+	if n, err := e.s.Prune(ctx); err != nil || n < 2 {
+		t.Fatalf("Prune a month later = %d, %v; want at least the session and the used token", n, err)
+	}
+	if _, err := e.db.SessionByHash(ctx, l.Session.Hash); !ladda.IsKind(err, ladda.NotFound) {
+		t.Fatalf("the ended session was kept: %v", err)
+	}
+}

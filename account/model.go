@@ -286,6 +286,21 @@ type Store interface {
 	Favourites(ctx context.Context, userID int64) ([]*Favourite, error)
 	// Watchers lists the favourites of a station, every user's.
 	Watchers(ctx context.Context, stationID string) ([]*Favourite, error)
+
+	// Prune deletes what is no longer needed, as p says, and returns how many rows it deleted.
+	Prune(ctx context.Context, p Pruning) (int64, error)
+}
+
+// Pruning says what Prune deletes: sessions that expired or were revoked before
+// SessionsBefore, one-time tokens that expired before TokensBefore, throttles whose last
+// failure was before ThrottlesBefore (and that are not locked then), and deliveries that were
+// delivered or failed and created before DeliveriesBefore. Zero times delete nothing of their
+// kind. The audit log is never pruned.
+type Pruning struct {
+	SessionsBefore   time.Time
+	TokensBefore     time.Time
+	ThrottlesBefore  time.Time
+	DeliveriesBefore time.Time
 }
 
 // Scope is what an API key may do within its organisation.

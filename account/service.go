@@ -198,3 +198,24 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// How long what has ended is kept before Prune deletes it.
+const (
+	KeepEndedSessions = 30 * 24 * time.Hour // the list of a user's sessions shows only open ones
+	KeepDeliveries    = 30 * 24 * time.Hour // the delivery log of webhooks and emails
+	KeepThrottles     = 24 * time.Hour      // failures older than the lockout window count for nothing
+)
+
+// Prune deletes sessions, one-time tokens, throttles and deliveries that are no longer needed
+// (personal data is kept no longer than it serves a purpose), and returns how many rows went.
+// The audit log is kept.
+func (s *Service) Prune(ctx context.Context) (int64, error) {
+	now := s.clock.Now()
+	n, err := s.store.Prune(ctx, Pruning{
+		SessionsBefore:   now.Add(-KeepEndedSessions),
+		TokensBefore:     now,
+		ThrottlesBefore:  now.Add(-max(KeepThrottles, s.opts.FailureWindow)),
+		DeliveriesBefore: now.Add(-KeepDeliveries),
+	})
+	return n, ladda.Wrap("account.Prune", err)
+}

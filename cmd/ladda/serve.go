@@ -190,6 +190,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	wg.Go(func() { campaigns.Run(background) })
 	wg.Go(func() { certificates.Run(background) })
 	wg.Go(func() { flushEvery(background, 10*time.Second, accounts.Flush, log) })
+	wg.Go(func() {
+		flushEvery(background, time.Hour, func(ctx context.Context) error {
+			n, err := accounts.Prune(ctx)
+			if n > 0 {
+				log.Info("pruned ended sessions, expired tokens and old deliveries", "rows", n)
+			}
+			return err
+		}, log)
+	})
 	notifier, err := newNotifier(cfg, db, stations, chargingSvc, log)
 	if err != nil {
 		stopBackground()

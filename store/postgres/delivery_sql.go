@@ -29,6 +29,8 @@ var deliveryQueries = sqldb.DeliveryQueries{
 
 	AllWebhooks: `SELECT ` + webhookColumns + ` FROM webhooks WHERE id > $1 ORDER BY id LIMIT $2`,
 
+	PruneDeliveries: `DELETE FROM deliveries WHERE status <> 'pending' AND created_at < $1`,
+
 	ResealWebhook: `UPDATE webhooks SET secret = $2 WHERE id = $1`,
 
 	SetWebhookActive: `UPDATE webhooks SET active = $2 WHERE id = $1`,

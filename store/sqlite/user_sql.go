@@ -54,6 +54,12 @@ var userQueries = sqldb.UserQueries{
 
 	Delete: `DELETE FROM users WHERE id = ?1`,
 
+	PruneSessions: `DELETE FROM sessions WHERE expires_at < ?1 OR revoked_at < ?1`,
+
+	PruneTokens: `DELETE FROM one_time_tokens WHERE expires_at < ?1`,
+
+	PruneThrottles: `DELETE FROM throttles WHERE last_failure < ?1 AND (locked_until IS NULL OR locked_until < ?1)`,
+
 	AdvanceTOTP: `UPDATE users SET totp_last_step = ?2 WHERE id = ?1 AND totp_last_step < ?2`,
 
 	Reseal: `UPDATE users SET email = ?2, email_index = ?3, name = ?4, totp_secret = ?5 WHERE id = ?1`,

@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Favourite", func(t *testing.T) { testFavourites(t, open) })
 	t.Run("Webhook", func(t *testing.T) { testWebhooks(t, open) })
 	t.Run("Delivery", func(t *testing.T) { testDeliveries(t, open) })
+	t.Run("Prune", func(t *testing.T) { testPrune(t, open) })
 	t.Run("Secret", func(t *testing.T) { testSecrets(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open) })

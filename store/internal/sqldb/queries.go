@@ -295,6 +295,12 @@ type UserQueries struct {
 	// Delete (id) removes a user and, by cascade, their sessions, one-time tokens, recovery
 	// codes, favourites, webhooks and deliveries; rows affected is 0 if it does not exist.
 	Delete string
+	// PruneSessions (before) deletes sessions that expired or were revoked before it;
+	// PruneTokens (before) one-time tokens that expired before it; PruneThrottles (before)
+	// throttles whose last failure was before it and that are not locked after it.
+	PruneSessions  string
+	PruneTokens    string
+	PruneThrottles string
 	// AdvanceTOTP (id, step) sets totp_last_step to step if it is lower; rows affected is 0
 	// otherwise, or if the user does not exist.
 	AdvanceTOTP string
@@ -399,6 +405,8 @@ type DeliveryQueries struct {
 	AllWebhooks string `sqldb:"read"`
 	// ResealWebhook (id, secret sealed) rewrites a webhook's secret.
 	ResealWebhook string
+	// PruneDeliveries (before) deletes deliveries that are not pending and were created before it.
+	PruneDeliveries string
 	// SetWebhookActive (id, active) sets active; rows affected is 0 if it does not exist.
 	SetWebhookActive string
 	// DeleteWebhook (id) removes a webhook and, by cascade, its deliveries; rows affected is 0

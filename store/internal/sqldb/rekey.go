@@ -2,6 +2,9 @@ package sqldb
 
 import (
 	"context"
+	"time"
+
+	"github.com/ladda-csms/ladda/account"
 )
 
 // AdvanceTOTPStep records that a user's TOTP code of time step step was used, if no code of
@@ -74,4 +77,34 @@ func (db *DB) Reseal(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// Prune deletes what p says is no longer needed; each kind is its own write. It returns how
+// many rows it deleted.
+func (db *DB) Prune(ctx context.Context, p account.Pruning) (int64, error) {
+	var total int64
+	for _, step := range []struct {
+		before time.Time
+		query  string
+	}{
+		{p.SessionsBefore, db.q.User.PruneSessions},
+		{p.TokensBefore, db.q.User.PruneTokens},
+		{p.ThrottlesBefore, db.q.User.PruneThrottles},
+		{p.DeliveriesBefore, db.q.Delivery.PruneDeliveries},
+	} {
+		if step.before.IsZero() {
+			continue
+		}
+		var n int64
+		err := db.do(ctx, 0, func(ctx context.Context, r run) error {
+			var err error
+			n, err = r.exec(ctx, step.query, db.d.time(step.before))
+			return err
+		})
+		total += n
+		if err != nil {
+			return total, db.wrap("Prune", err)
+		}
+	}
+	return total, nil
 }
