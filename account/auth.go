@@ -379,6 +379,9 @@ func (s *Service) KeyPrincipal(ctx context.Context, k *APIKey) (*Principal, erro
 	p := KeyPrincipal(k)
 	var err error
 	p.OrgKind, err = s.orgKind(ctx, p.OrgID)
+	if p.OrgID != 0 {
+		p.Perms = KeyPermissions(k.Scopes, p.OrgKind)
+	}
 	return p, ladda.Wrap("account.KeyPrincipal", err)
 }
 

@@ -64,6 +64,28 @@ var scopePermissions = map[Scope]Permission{
 	ScopeAdmin:   OrgManage,
 }
 
+// Permissions is what a key with scope sc may do within its organisation.
+func (sc Scope) Permissions() Permission { return scopePermissions[sc] }
+
+// KeyPermissions is what a key with scopes may do in an organisation of kind: a fleet has
+// cards, not stations or prices, so its keys never touch those.
+func KeyPermissions(scopes []Scope, kind OrgKind) Permission {
+	var perms Permission
+	for _, sc := range scopes {
+		perms |= sc.Permissions()
+	}
+	if kind == FleetOrg {
+		perms &^= NetworkRead | NetworkOperate | Billing
+	}
+	return perms
+}
+
+// CanIssue reports whether p may make a key with scopes for an organisation of kind: no one
+// gives a key more than they may do themselves.
+func (p *Principal) CanIssue(scopes []Scope, kind OrgKind) bool {
+	return p.Everywhere() || KeyPermissions(scopes, kind)&^p.Perms == 0
+}
+
 // grantable is which roles a user of a role may give others in their organisation: no one can
 // give more than they have.
 var grantable = map[Role][]Role{
@@ -172,8 +194,8 @@ func (p *Principal) CanGrant(r Role, org int64) bool {
 	if !p.Can(OrgManage) || org == 0 || org != p.OrgID {
 		return false
 	}
-	if p.Key != nil { // an organisation's admin key manages members like an operator or fleet manager
-		return r != Admin
+	if p.Key != nil { // a key has no role to measure a grant against: people are managed by people
+		return false
 	}
 	for _, g := range grantable[p.User.Role] {
 		if g == r {

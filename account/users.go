@@ -393,3 +393,21 @@ func (s *Service) BootstrapAdmin(ctx context.Context, email, name, pw string) (*
 	s.auditUser(ctx, u, Meta{IP: "command line"}, "user.create", "ok", map[string]any{"role": "admin", "by": "command line"})
 	return u, nil
 }
+
+// SignOut ends every session of user id, as after a lost device or a suspected break-in.
+// Errors: as DeleteUser.
+func (s *Service) SignOut(ctx context.Context, p *Principal, id int64, m Meta) error {
+	const op = "account.SignOut"
+	u, err := s.User(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	if u.ID != p.UserID() && !p.Everywhere() && !p.CanGrant(u.Role, u.OrgID) {
+		return ladda.Errorf(ladda.Forbidden, op, "you may not sign out a user with role %s", u.Role)
+	}
+	if err := s.store.RevokeSessions(ctx, u.ID, 0, s.clock.Now()); err != nil {
+		return ladda.Wrap(op, err)
+	}
+	s.Audit(ctx, p, m, "user.signed_out", "user:"+itoa(u.ID), "ok", nil)
+	return nil
+}

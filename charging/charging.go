@@ -49,11 +49,14 @@ type IDToken struct {
 	// UserID is the driver who owns the token as a charging card, 0 for none; OrgID the
 	// organisation it belongs to (a fleet's card, or an operator's token), 0 for none. Label is
 	// the owner's name for the card.
-	UserID    int64
-	OrgID     int64
-	Label     string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	UserID int64
+	OrgID  int64
+	Label  string
+	// OwnerBlocked is the owner's own block (a lost card), apart from Status, which is the
+	// operator's: the owner may lift only their own. Either blocks the token.
+	OwnerBlocked bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // MaxTokenLen is the longest token accepted (OCPP 2.0.1 IdTokenType.idToken).
@@ -76,6 +79,8 @@ func (t *IDToken) Authorize(now time.Time, active int) AuthInfo {
 	info := AuthInfo{Status: t.Status, ExpiresAt: t.ExpiresAt, GroupID: t.GroupID}
 	switch {
 	case t.Status != Accepted:
+	case t.OwnerBlocked:
+		info.Status = Blocked
 	case t.ExpiresAt != nil && !now.Before(*t.ExpiresAt):
 		info.Status = Expired
 	case active > 0 && !t.AllowConcurrent:
@@ -106,6 +111,7 @@ type TokenUpdate struct {
 	UserID          *int64 // 0 unlinks the owner
 	OrgID           *int64 // 0 takes the token out of its organisation
 	Label           *string
+	OwnerBlocked    *bool
 }
 
 // Flag marks something unusual about a transaction, kept for operators to look at.

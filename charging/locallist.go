@@ -26,11 +26,13 @@ type LocalLists interface {
 
 // AssignLocalList sets the tokens on a station's local authorisation list: tokens, and every
 // token that belongs to one of groups now (a fleet's cards); they are sent to the station by
-// SendLocalList. Errors: Invalid for an unknown token or group, or more than 10,000 tokens.
-func (s *Service) AssignLocalList(ctx context.Context, id ladda.StationID, tokens, groups []string) error {
+// SendLocalList. org, when not 0, is the organisation whose tokens the list may hold: tokens
+// and group members of others count as unknown. Errors: Invalid for an unknown token or group,
+// or more than 10,000 tokens.
+func (s *Service) AssignLocalList(ctx context.Context, id ladda.StationID, tokens, groups []string, org int64) error {
 	const op = "charging.AssignLocalList"
 	for _, g := range groups {
-		members, err := s.groupTokens(ctx, g)
+		members, err := s.groupTokens(ctx, g, org)
 		if err != nil {
 			return ladda.Wrap(op, err)
 		}
@@ -47,7 +49,8 @@ func (s *Service) AssignLocalList(ctx context.Context, id ladda.StationID, token
 	}
 	tokens = slices.Compact(slices.Sorted(slices.Values(tokens)))
 	for _, t := range tokens {
-		if _, err := s.store.IDToken(ctx, t); ladda.IsKind(err, ladda.NotFound) {
+		found, err := s.store.IDToken(ctx, t)
+		if ladda.IsKind(err, ladda.NotFound) || err == nil && org != 0 && found.OrgID != org {
 			return ladda.Errorf(ladda.Invalid, op, "unknown idToken %q: add it first (POST /api/v1/id-tokens)", t)
 		} else if err != nil {
 			return ladda.Wrap(op, err)
@@ -57,11 +60,11 @@ func (s *Service) AssignLocalList(ctx context.Context, id ladda.StationID, token
 }
 
 // groupTokens returns the tokens of a group, at most 10,001.
-func (s *Service) groupTokens(ctx context.Context, group string) ([]string, error) {
+func (s *Service) groupTokens(ctx context.Context, group string, org int64) ([]string, error) {
 	var out []string
 	after := ""
 	for len(out) <= 10000 {
-		page, err := s.store.IDTokens(ctx, TokenFilter{GroupID: &group, After: after, Limit: 1000})
+		page, err := s.store.IDTokens(ctx, TokenFilter{GroupID: &group, OrgID: org, After: after, Limit: 1000})
 		if err != nil {
 			return nil, err
 		}

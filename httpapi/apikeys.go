@@ -17,7 +17,7 @@ type APIKey struct {
 	Prefix         string     `json:"prefix" doc:"The first characters of the key, to recognise it."`
 	OrganisationID int64      `json:"organisationId,omitempty" doc:"Absent for a system key."`
 	Scopes         []string   `json:"scopes"`
-	CreatedBy      int64      `json:"createdBy,omitempty" doc:"The user who made it; absent when made on the command line."`
+	CreatedBy      int64      `json:"createdBy,omitempty" doc:"The user who made it; absent when made by an API key or on the command line (the audit log names the key)."`
 	CreatedAt      time.Time  `json:"createdAt"`
 	LastUsedAt     *time.Time `json:"lastUsedAt,omitempty"`
 	ExpiresAt      *time.Time `json:"expiresAt,omitempty"`
@@ -83,7 +83,18 @@ func (s *server) createKey(ctx context.Context, in *createKeyInput) (*createKeyO
 	for _, sc := range b.Scopes {
 		spec.Scopes = append(spec.Scopes, account.Scope(sc))
 	}
-	if p.OrgKind == account.FleetOrg {
+	kind := p.OrgKind
+	if p.Everywhere() && org != 0 {
+		o, err := s.accounts.Organisation(ctx, p, org)
+		if err != nil {
+			return nil, ladda.Errorf(ladda.Invalid, op, "organisationId %d is not an organisation", org)
+		}
+		kind = o.Kind
+	}
+	if !p.CanIssue(spec.Scopes, kind) {
+		return nil, ladda.Errorf(ladda.Forbidden, op, "a key may not do more than you may: choose scopes within your own permissions")
+	}
+	if kind == account.FleetOrg {
 		for _, sc := range spec.Scopes {
 			if !slices.Contains(fleetScopes, sc) {
 				return nil, ladda.Errorf(ladda.Invalid, op, "a fleet's key may have scopes read, operate and admin")

@@ -54,7 +54,11 @@ func (e *env) principals(tb testing.TB) []principal {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		ps = append(ps, principal{name: "key " + itoa(k.org) + " " + scopeNames(k.scopes), perms: account.KeyPrincipal(key).Perms, auth: "Bearer " + secret})
+		kp, err := e.accounts.KeyPrincipal(ctx, key)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ps = append(ps, principal{name: "key " + itoa(k.org) + " " + scopeNames(k.scopes), perms: kp.Perms, auth: "Bearer " + secret})
 	}
 	return ps
 }

@@ -22,14 +22,19 @@ type Card struct {
 	IDToken        string    `json:"idToken"`
 	Type           string    `json:"type"`
 	Label          string    `json:"label"`
-	Status         string    `json:"status" enum:"Accepted,Blocked,Expired,Invalid"`
+	Status         string    `json:"status" enum:"Accepted,Blocked,Expired,Invalid" doc:"What stations are told: Blocked when either the owner or the operator blocked it."`
+	Blocked        bool      `json:"blocked" doc:"The owner blocked it (and may unblock it)."`
 	UserID         int64     `json:"userId,omitempty" doc:"The driver who uses it."`
 	OrganisationID int64     `json:"organisationId,omitempty" doc:"The fleet it belongs to."`
 	CreatedAt      time.Time `json:"createdAt"`
 }
 
 func viewCard(t *charging.IDToken) Card {
-	return Card{IDToken: t.Token, Type: t.Type, Label: t.Label, Status: string(t.Status), UserID: t.UserID, OrganisationID: t.OrgID, CreatedAt: t.CreatedAt.UTC()}
+	status := t.Status
+	if t.OwnerBlocked && status == charging.Accepted {
+		status = charging.Blocked
+	}
+	return Card{IDToken: t.Token, Type: t.Type, Label: t.Label, Status: string(status), Blocked: t.OwnerBlocked, UserID: t.UserID, OrganisationID: t.OrgID, CreatedAt: t.CreatedAt.UTC()}
 }
 
 type cardOutput struct {
@@ -148,7 +153,7 @@ type updateCardInput struct {
 	IDToken string `path:"idToken" minLength:"1" maxLength:"36"`
 	Body    struct {
 		Label   *string `json:"label,omitempty" maxLength:"100"`
-		Blocked *bool   `json:"blocked,omitempty" doc:"true blocks the card at every station (lost or stolen); false unblocks a card its owner blocked."`
+		Blocked *bool   `json:"blocked,omitempty" doc:"true blocks the card at every station (lost or stolen); false lifts that block. A block by the operator stays until the operator lifts it."`
 		UserID  *int64  `json:"userId,omitempty" minimum:"0" doc:"Fleets: the member who uses it; 0 for nobody."`
 	} `nameHint:"CardUpdate"`
 }
@@ -163,16 +168,7 @@ func (s *server) updateCard(ctx context.Context, in *updateCardInput) (*cardOutp
 	}
 	b := in.Body
 	u := charging.TokenUpdate{Label: b.Label}
-	if b.Blocked != nil {
-		st := charging.Blocked
-		if !*b.Blocked {
-			if t.Status != charging.Blocked {
-				return nil, ladda.Errorf(ladda.Conflict, op, "the card is %s, not blocked; ask the operator", t.Status)
-			}
-			st = charging.Accepted
-		}
-		u.Status = &st
-	}
+	u.OwnerBlocked = b.Blocked
 	if b.UserID != nil {
 		if p.Driver() {
 			return nil, ladda.Errorf(ladda.Forbidden, op, "drivers cannot give their cards to someone else")
@@ -198,6 +194,7 @@ func (s *server) updateCard(ctx context.Context, in *updateCardInput) (*cardOutp
 
 type exportTransactionsInput struct {
 	IDToken string    `query:"idToken" maxLength:"36" doc:"Only the sessions of this card."`
+	UserID  int64     `query:"userId" minimum:"1" doc:"Only the sessions of the cards of this user (a member of your organisation)."`
 	From    time.Time `query:"from" doc:"Only sessions started at or after this time."`
 	Until   time.Time `query:"until" doc:"Only sessions started before this time."`
 }
@@ -218,6 +215,9 @@ func (s *server) exportTransactions(ctx context.Context, in *exportTransactionsI
 	f.StartedFrom, f.StartedUntil = in.From, in.Until
 	if in.IDToken != "" {
 		f.IDToken = &in.IDToken
+	}
+	if err := s.narrowToUser(ctx, &f, in.UserID); err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)

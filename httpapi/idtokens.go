@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/charging"
 )
 
@@ -18,6 +19,7 @@ type IDToken struct {
 	GroupID         string     `json:"groupId,omitempty" doc:"Tokens of one group may stop each other's transactions."`
 	AllowConcurrent bool       `json:"allowConcurrent" doc:"The token may be in several transactions at once."`
 	Description     string     `json:"description"`
+	OwnerBlocked    bool       `json:"ownerBlocked" doc:"The card's owner blocked it (/cards); it is then refused whatever its status."`
 	CreatedAt       time.Time  `json:"createdAt"`
 	UpdatedAt       time.Time  `json:"updatedAt"`
 }
@@ -31,6 +33,7 @@ func viewIDToken(t *charging.IDToken) IDToken {
 		GroupID:         t.GroupID,
 		AllowConcurrent: t.AllowConcurrent,
 		Description:     t.Description,
+		OwnerBlocked:    t.OwnerBlocked,
 		CreatedAt:       t.CreatedAt.UTC(),
 		UpdatedAt:       t.UpdatedAt.UTC(),
 	}
@@ -69,6 +72,9 @@ func (s *server) createIDToken(ctx context.Context, in *createIDTokenInput) (*cr
 		AllowConcurrent: b.AllowConcurrent,
 		Description:     b.Description,
 		OrgID:           ownOrg(caller(ctx)),
+	}
+	if err := s.ownGroup(ctx, t.GroupID); err != nil {
+		return nil, err
 	}
 	if err := s.charging.CreateIDToken(ctx, t); err != nil {
 		return nil, err
@@ -155,6 +161,11 @@ func (s *server) updateIDToken(ctx context.Context, in *updateIDTokenInput) (*id
 	if _, err := s.idToken(ctx, in.IDToken); err != nil {
 		return nil, err
 	}
+	if u.GroupID != nil {
+		if err := s.ownGroup(ctx, *u.GroupID); err != nil {
+			return nil, err
+		}
+	}
 	t, err := s.charging.UpdateIDToken(ctx, in.IDToken, u)
 	if err != nil {
 		return nil, err
@@ -181,4 +192,29 @@ func (s *server) idToken(ctx context.Context, token string) (*charging.IDToken, 
 		return nil, err
 	}
 	return t, nil
+}
+
+// ownGroup answers Conflict when tokens of another organisation use group already: tokens of a
+// group may stop each other's transactions and share reservations and local lists, so a group
+// belongs to one organisation.
+func (s *server) ownGroup(ctx context.Context, group string) error {
+	p := caller(ctx)
+	if group == "" || p.Everywhere() {
+		return nil
+	}
+	for after := ""; ; {
+		page, err := s.charging.IDTokens(ctx, charging.TokenFilter{GroupID: &group, After: after, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, t := range page {
+			if t.OrgID != p.OrgID {
+				return ladda.Errorf(ladda.Conflict, "httpapi.ownGroup", "group %q is used by another organisation; choose another groupId", group)
+			}
+		}
+		if len(page) < 1000 {
+			return nil
+		}
+		after = page[len(page)-1].Token
+	}
 }

@@ -31,7 +31,7 @@ type localListOutput struct {
 // station's local list. Nothing is sent to the station yet.
 func (s *server) putLocalList(ctx context.Context, in *putLocalListInput) (*localListOutput, error) {
 	id := ladda.StationID(in.ID)
-	if err := s.charging.AssignLocalList(ctx, id, in.Body.IDTokens, in.Body.Groups); err != nil {
+	if err := s.charging.AssignLocalList(ctx, id, in.Body.IDTokens, in.Body.Groups, orgScope(caller(ctx))); err != nil {
 		return nil, err
 	}
 	return s.localList(ctx, id)

@@ -114,6 +114,9 @@ func (s *server) remoteStart(ctx context.Context, in *remoteStartInput) (*remote
 		return nil, err
 	}
 	b := in.Body
+	if err := s.usableToken(ctx, b.IDToken); err != nil {
+		return nil, err
+	}
 	typ := b.TokenType
 	if typ == "" {
 		typ = "Central"
@@ -182,7 +185,7 @@ func (s *server) getRemoteStart(ctx context.Context, in *remoteStartIDInput) (*r
 // transaction. The answer is the command log entry; the transaction ends when the station
 // reports it.
 func (s *server) remoteStop(ctx context.Context, in *transactionInput) (*commandOutput, error) {
-	if _, err := s.transaction(ctx, in.ID); err != nil {
+	if _, err := s.operableTransaction(ctx, in.ID); err != nil {
 		return nil, err
 	}
 	rec, err := s.charging.RequestStop(ctx, ladda.TransactionID(in.ID), requestedBy(ctx))

@@ -85,6 +85,9 @@ func (s *server) createReservation(ctx context.Context, in *createReservationInp
 	if err := s.visibleStation(ctx, ladda.StationID(b.StationID)); err != nil {
 		return nil, err
 	}
+	if err := s.usableToken(ctx, b.IDToken); err != nil {
+		return nil, err
+	}
 	st, err := s.stations.Station(ctx, ladda.StationID(b.StationID))
 	if err != nil {
 		return nil, err

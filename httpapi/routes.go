@@ -167,6 +167,7 @@ func (s *server) routes() []route {
 		{Method: POST, Path: v1 + "/users", ID: "create-user", Summary: "Create a user; they get an email to choose a password", Need: orgManage, Status: 201, Errors: []int{409}, handler: handle(s.createUser)},
 		{Method: GET, Path: v1 + "/users/{id}", ID: "get-user", Summary: "Get a user", Need: orgManage, Errors: []int{404}, handler: handle(s.getUser)},
 		{Method: DELETE, Path: v1 + "/users/{id}", ID: "delete-user", Summary: "Delete a user", Need: orgManage, Status: 204, Errors: []int{404}, handler: handle(s.deleteUser)},
+		{Method: DELETE, Path: v1 + "/users/{id}/sessions", ID: "sign-out-user", Summary: "End every session of a user", Need: orgManage, Status: 204, Errors: []int{404}, handler: handle(s.signOutUser)},
 		{Method: PUT, Path: v1 + "/users/{id}/membership", ID: "set-membership", Summary: "Set a user's role and organisation", Need: orgManage, Errors: []int{404}, handler: handle(s.setMembership)},
 		{Method: GET, Path: v1 + "/organisations", ID: "list-organisations", Summary: "List organisations (yours, or all for administrators)", Need: orgManage, handler: handle(s.listOrganisations)},
 		{Method: POST, Path: v1 + "/organisations", ID: "create-organisation", Summary: "Create an organisation", Need: system, Status: 201, handler: handle(s.createOrganisation)},

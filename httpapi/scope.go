@@ -108,6 +108,24 @@ func (s *server) visibleTransaction(ctx context.Context, t *charging.Transaction
 	return nil
 }
 
+// usableToken answers Invalid, as for a token that does not exist, unless the caller may act for
+// token: its organisation's, or any for an administrator. Nobody starts or books a charge on
+// another organisation's or a driver's card.
+func (s *server) usableToken(ctx context.Context, token string) error {
+	p := caller(ctx)
+	if p.Everywhere() {
+		return nil
+	}
+	t, err := s.charging.IDToken(ctx, token)
+	if err != nil && !ladda.IsKind(err, ladda.NotFound) {
+		return err
+	}
+	if err != nil || !p.Sees(t.OrgID) {
+		return ladda.Errorf(ladda.Invalid, "httpapi.usableToken", "unknown idToken %q: add it first (POST /api/v1/id-tokens)", token)
+	}
+	return nil
+}
+
 // visibleToken answers NotFound for an ID token of another organisation (the /id-tokens
 // resource, for operators).
 func visibleToken(p *account.Principal, t *charging.IDToken) error {

@@ -73,6 +73,7 @@ func viewTransaction(t *charging.Transaction) Transaction {
 type listTransactionsInput struct {
 	StationID string         `query:"stationId" maxLength:"48" doc:"Only transactions of this station."`
 	IDToken   string         `query:"idToken" maxLength:"36" doc:"Only transactions started with this token."`
+	UserID    int64          `query:"userId" minimum:"1" doc:"Only transactions of the cards of this user (a member of your organisation)."`
 	Active    optional[bool] `query:"active" doc:"Only active (true) or stopped (false) transactions."`
 	Before    int64          `query:"before" minimum:"0" doc:"Cursor: the next value of the previous page; only transactions older than it."`
 	Limit     int            `query:"limit" minimum:"1" maximum:"500" default:"100"`
@@ -87,6 +88,9 @@ func (s *server) listTransactions(ctx context.Context, in *listTransactionsInput
 	limit := limitOf(in.Limit)
 	f := transactionScope(caller(ctx), limit+1)
 	f.Active, f.Before = in.Active.ptr(), ladda.TransactionID(in.Before)
+	if err := s.narrowToUser(ctx, &f, in.UserID); err != nil {
+		return nil, err
+	}
 	if in.StationID != "" {
 		id := ladda.StationID(in.StationID)
 		f.StationID = &id
@@ -142,7 +146,7 @@ func (s *server) sendCost(ctx context.Context, in *sendCostInput) (*commandOutpu
 	if in.Body != nil {
 		cost = in.Body.TotalCost
 	}
-	if _, err := s.transaction(ctx, in.ID); err != nil {
+	if _, err := s.operableTransaction(ctx, in.ID); err != nil {
 		return nil, err
 	}
 	rec, err := s.charging.SendCost(ctx, ladda.TransactionID(in.ID), cost, requestedBy(ctx))
@@ -150,6 +154,22 @@ func (s *server) sendCost(ctx context.Context, in *sendCostInput) (*commandOutpu
 		return nil, err
 	}
 	return &commandOutput{Body: viewCommand(rec)}, nil
+}
+
+// operableTransaction returns a transaction at a station the caller may send commands to;
+// others are NotFound. Seeing a session of one's card is not enough to command the station.
+func (s *server) operableTransaction(ctx context.Context, id int64) (*charging.Transaction, error) {
+	t, err := s.charging.Transaction(ctx, ladda.TransactionID(id))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.visibleStation(ctx, t.StationID); err != nil {
+		if ladda.IsKind(err, ladda.NotFound) {
+			return nil, ladda.Errorf(ladda.NotFound, "httpapi.operableTransaction", "transaction %d not found", id)
+		}
+		return nil, err
+	}
+	return t, nil
 }
 
 // transaction returns a transaction the caller may see; others are NotFound.
@@ -162,4 +182,24 @@ func (s *server) transaction(ctx context.Context, id int64) (*charging.Transacti
 		return nil, err
 	}
 	return t, nil
+}
+
+// narrowToUser limits f to the sessions of the cards of user id, who must be the caller or a
+// user the caller may see; 0 leaves f as it is.
+func (s *server) narrowToUser(ctx context.Context, f *charging.TransactionFilter, id int64) error {
+	if id == 0 {
+		return nil
+	}
+	p := caller(ctx)
+	if id != p.UserID() {
+		if _, err := s.accounts.User(ctx, p, id); err != nil {
+			return ladda.Errorf(ladda.Invalid, "httpapi.narrowToUser", "userId %d is not a user you may see", id)
+		}
+	}
+	if f.TokenUserID != 0 && f.TokenUserID != id {
+		f.TokenUserID = nobody
+		return nil
+	}
+	f.TokenUserID = id
+	return nil
 }

@@ -70,6 +70,11 @@ func (s *server) getUser(ctx context.Context, in *idInput) (*userOutput, error) 
 	return &userOutput{Body: viewUser(u)}, nil
 }
 
+// signOutUser handles DELETE /api/v1/users/{id}/sessions: 204; every session of the user ends.
+func (s *server) signOutUser(ctx context.Context, in *idInput) (*struct{}, error) {
+	return nil, s.accounts.SignOut(ctx, caller(ctx), in.ID, meta(ctx))
+}
+
 // deleteUser handles DELETE /api/v1/users/{id}: 204.
 func (s *server) deleteUser(ctx context.Context, in *idInput) (*struct{}, error) {
 	return nil, s.accounts.DeleteUser(ctx, caller(ctx), in.ID, meta(ctx))

@@ -127,7 +127,7 @@ func (l dbLocation) open(ctx context.Context, getenv func(string) string) (store
 	if dataDir == "" {
 		dataDir = config.Default().DataDir
 	}
-	sealer, err := keyring(getenv("LADDA_ENCRYPTION_KEY"), dataDir)
+	sealer, err := keyring(getenv("LADDA_ENCRYPTION_KEY"), dataDir, false)
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// few KiB per station (docs/benchmarks.md). GOMEMLIMIT still caps the heap if set.
 	debug.SetGCPercent(cfg.GCPercent)
 
-	sealer, err := keyring(cfg.EncryptionKey, cfg.DataDir)
+	sealer, err := keyring(cfg.EncryptionKey, cfg.DataDir, true)
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -28,31 +31,40 @@ type store interface {
 	Ping(ctx context.Context) error
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
 	Reseal(ctx context.Context) (int, error)
+	CheckKeys(ctx context.Context) error
 	Close() error
 }
 
 // openStore opens the database named by dsn and brings its schema up to date.
+// The keys must be those the database's personal data was sealed with (CheckKeys).
 func openStore(ctx context.Context, dsn string, batchWindow time.Duration, sealer *vault.Keyring, log *slog.Logger) (store, error) {
+	var db store
 	engine, arg := config.Database(dsn)
 	switch engine {
 	case config.Postgres:
-		db, err := postgres.Open(ctx, arg, postgres.Options{BatchWindow: batchWindow, Logger: log, Sealer: sealer})
+		pg, err := postgres.Open(ctx, arg, postgres.Options{BatchWindow: batchWindow, Logger: log, Sealer: sealer})
 		if err != nil {
 			return nil, fmt.Errorf("opening PostgreSQL database: %w", err)
 		}
-		return db, nil
+		db = pg
 	default:
-		db, err := sqlite.Open(ctx, arg, sqlite.Options{BatchWindow: batchWindow, Logger: log, Sealer: sealer})
+		lite, err := sqlite.Open(ctx, arg, sqlite.Options{BatchWindow: batchWindow, Logger: log, Sealer: sealer})
 		if err != nil {
 			return nil, fmt.Errorf("opening SQLite database %s: %w", arg, err)
 		}
-		return db, nil
+		db = lite
 	}
+	if err := db.CheckKeys(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // keyring returns the keys that encrypt personal data at rest: the configured ones, or the key
-// kept in DATA-DIR/encryption.key, made on first use.
-func keyring(encryptionKey, dataDir string) (*vault.Keyring, error) {
+// kept in DATA-DIR/encryption.key. Only the server makes that file (create): a command run
+// with another data directory must not quietly make keys of its own.
+func keyring(encryptionKey, dataDir string, create bool) (*vault.Keyring, error) {
 	if encryptionKey != "" {
 		k, err := vault.ParseKeyring(encryptionKey)
 		if err != nil {
@@ -60,7 +72,11 @@ func keyring(encryptionKey, dataDir string) (*vault.Keyring, error) {
 		}
 		return k, nil
 	}
-	k, err := vault.LoadOrCreate(filepath.Join(dataDir, "encryption.key"))
+	path := filepath.Join(dataDir, "encryption.key")
+	if _, err := os.Stat(path); !create && errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no encryption key at %s: give the server's --data-dir (or LADDA_ENCRYPTION_KEY), or start ladda serve once to make one", path)
+	}
+	k, err := vault.LoadOrCreate(path)
 	if err != nil {
 		return nil, fmt.Errorf("loading the encryption key: %w", err)
 	}

@@ -410,7 +410,8 @@ func TestCertificateAndDeleteStationAcrossProcesses(t *testing.T) {
 // one of them (FOR UPDATE SKIP LOCKED), and all are leased.
 func TestClaimAcrossProcesses(t *testing.T) {
 	schema := newSchema(t)
-	stores := []*postgres.DB{openSchema(t, schema), openSchema(t, schema)}
+	keys := storetest.TestKeyring(t, "k1") // payloads are sealed: both processes share the keys
+	stores := []*postgres.DB{openSchemaWith(t, schema, postgres.Options{Sealer: keys}), openSchemaWith(t, schema, postgres.Options{Sealer: keys})}
 	u := storetest.MustCreateUser(t, stores[0], "u@example.com")
 	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	const n = 200
@@ -481,7 +482,8 @@ func TestFailAcrossProcesses(t *testing.T) {
 // A one-time token and a recovery code used at once by two processes: each use succeeds once.
 func TestUseOnceAcrossProcesses(t *testing.T) {
 	schema := newSchema(t)
-	stores := []*postgres.DB{openSchema(t, schema), openSchema(t, schema)}
+	keys := storetest.TestKeyring(t, "k1") // payloads are sealed: both processes share the keys
+	stores := []*postgres.DB{openSchemaWith(t, schema, postgres.Options{Sealer: keys}), openSchemaWith(t, schema, postgres.Options{Sealer: keys})}
 	u := storetest.MustCreateUser(t, stores[0], "u@example.com")
 	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 	for round := range 5 {

@@ -62,7 +62,11 @@ var userQueries = sqldb.UserQueries{
 
 	AdvanceTOTP: `UPDATE users SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2`,
 
-	Reseal: `UPDATE users SET email = $2, email_index = $3, name = $4, totp_secret = $5 WHERE id = $1`,
+	SealedOfUser: `SELECT email, name, totp_secret FROM users WHERE id = $1`,
+
+	Reseal: `
+		UPDATE users SET email = $2, email_index = $3, name = $4, totp_secret = $5
+		WHERE id = $1 AND email = $6 AND name IS NOT DISTINCT FROM $7 AND totp_secret IS NOT DISTINCT FROM $8`,
 
 	CreateSession: `
 		INSERT INTO sessions (user_id, hash, kind, pending, ip, user_agent, created_at, last_seen_at, expires_at, revoked_at)

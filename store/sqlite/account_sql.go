@@ -36,6 +36,8 @@ var accountQueries = sqldb.AccountQueries{
 
 	Setting: `SELECT value FROM settings WHERE name = ?1`,
 
+	SetSetting: `UPDATE settings SET value = ?2 WHERE name = ?1`,
+
 	CreateOrg: `INSERT INTO organisations (name, kind, created_at) VALUES (?1, ?2, ?3) RETURNING id`,
 
 	Org: `SELECT ` + orgColumns + ` FROM organisations WHERE id = ?1`,

@@ -5,7 +5,7 @@ import "github.com/ladda-csms/ladda/store/internal/sqldb"
 // The SQL of charging.Store. Contracts: sqldb.ChargingQueries.
 
 const (
-	tokenColumns = `token, type, status, expires_at, group_id, allow_concurrent, description, user_id, org_id, label, created_at, updated_at`
+	tokenColumns = `token, type, status, expires_at, group_id, allow_concurrent, description, user_id, org_id, label, owner_blocked, created_at, updated_at`
 
 	txColumns = `id, station_id, station_tx_id, start_key, evse_id, connector_id, id_token, started_at, stopped_at,
 	meter_start_wh, meter_last_wh, meter_stop_wh, stop_reason, stopped_by, last_seq_no, flags, updated_at`
@@ -14,7 +14,7 @@ const (
 var chargingQueries = sqldb.ChargingQueries{
 	CreateToken: `
 		INSERT INTO id_tokens (` + tokenColumns + `)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
 		ON CONFLICT (token) DO NOTHING`,
 
 	Token: `SELECT ` + tokenColumns + ` FROM id_tokens WHERE token = ?1`,
@@ -34,7 +34,8 @@ var chargingQueries = sqldb.ChargingQueries{
 			updated_at       = ?9,
 			user_id          = CASE WHEN ?10 THEN ?11 ELSE user_id END,
 			org_id           = CASE WHEN ?12 THEN ?13 ELSE org_id END,
-			label            = coalesce(?14, label)
+			label            = coalesce(?14, label),
+			owner_blocked    = coalesce(?15, owner_blocked)
 		WHERE token = ?1`,
 
 	DeleteToken: `DELETE FROM id_tokens WHERE token = ?1`,

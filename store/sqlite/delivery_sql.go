@@ -31,7 +31,9 @@ var deliveryQueries = sqldb.DeliveryQueries{
 
 	PruneDeliveries: `DELETE FROM deliveries WHERE status <> 'pending' AND created_at < ?1`,
 
-	ResealWebhook: `UPDATE webhooks SET secret = ?2 WHERE id = ?1`,
+	SealedSecret: `SELECT secret FROM webhooks WHERE id = ?1`,
+
+	ResealWebhook: `UPDATE webhooks SET secret = ?2 WHERE id = ?1 AND secret = ?3`,
 
 	SetWebhookActive: `UPDATE webhooks SET active = ?2 WHERE id = ?1`,
 

@@ -57,10 +57,15 @@ func RunAtRest(t *testing.T, newDB func(t *testing.T) Engine) {
 		if _, err := s.Fail(t.Context(), "anna.hemlig@example.com", t0, time.Hour, nil); err != nil {
 			t.Fatal(err)
 		}
-		plain := [][]byte{[]byte("anna.hemlig"), []byte("Hemlig"), []byte("JBSWY3DP"), []byte("whsec-plaintext")}
+		mail := &account.Delivery{Kind: account.EmailDelivery, UserID: u.ID, Template: "password_reset",
+			Payload: []byte(`{"Name":"Anna Hemlig","Link":"https://ladda.test/reset-password?token=tok-plaintext"}`), NextAt: t0, CreatedAt: t0}
+		if err := s.Enqueue(t.Context(), []*account.Delivery{mail}); err != nil {
+			t.Fatal(err)
+		}
+		plain := [][]byte{[]byte("anna.hemlig"), []byte("Hemlig"), []byte("JBSWY3DP"), []byte("whsec-plaintext"), []byte("tok-plaintext")}
 		for _, q := range []string{
 			"SELECT email FROM users", "SELECT email_index FROM users", "SELECT name FROM users", "SELECT totp_secret FROM users",
-			"SELECT secret FROM webhooks", "SELECT key FROM throttles",
+			"SELECT secret FROM webhooks", "SELECT key FROM throttles", "SELECT payload FROM deliveries",
 		} {
 			var stored []byte
 			if err := e.Raw.QueryRowContext(t.Context(), q).Scan(&stored); err != nil {
@@ -79,6 +84,9 @@ func RunAtRest(t *testing.T, newDB func(t *testing.T) Engine) {
 		got, err := s.UserByEmail(t.Context(), "anna.hemlig@example.com")
 		if err != nil || got.Name != "Anna Hemlig" || got.TOTPSecret != "JBSWY3DPEHPK3PXP" {
 			t.Errorf("UserByEmail = %+v, %v", got, err)
+		}
+		if ds, err := s.Deliveries(t.Context(), account.DeliveryFilter{UserID: u.ID, Limit: 1}); err != nil || len(ds) != 1 || !bytes.Equal(ds[0].Payload, mail.Payload) {
+			t.Errorf("Deliveries = %+v, %v", ds, err)
 		}
 	})
 
@@ -154,6 +162,35 @@ func RunAtRest(t *testing.T, newDB func(t *testing.T) Engine) {
 		}
 		if w, err := after.Webhook(t.Context(), hook.ID); err != nil || string(w.Secret) != "hooksecret" {
 			t.Fatalf("the webhook after resealing: %+v, %v", w, err)
+		}
+	})
+
+	t.Run("a store refuses keys that do not fit the database, until resealed", func(t *testing.T) {
+		t.Parallel()
+		e := newDB(t)
+		check := func(keys *vault.Keyring) error {
+			s := e.Open(t, keys)
+			defer s.Close()
+			return s.CheckKeys(t.Context())
+		}
+		if err := check(TestKeyring(t, "old")); err != nil {
+			t.Fatalf("the first keys: %v", err)
+		}
+		if err := check(TestKeyring(t, "old")); err != nil {
+			t.Fatalf("the same keys again: %v", err)
+		}
+		wantKind(t, check(TestKeyring(t, "stranger")), ladda.Invalid)
+		wantKind(t, check(TestKeyring(t, "new")), ladda.Invalid)
+		if err := check(TestKeyring(t, "new", "old")); err != nil {
+			t.Fatalf("a rotation's keys: %v", err)
+		}
+		s := e.Open(t, TestKeyring(t, "new", "old"))
+		if _, err := s.Reseal(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		if err := check(TestKeyring(t, "new")); err != nil {
+			t.Fatalf("the new key alone after resealing: %v", err)
 		}
 	})
 

@@ -33,6 +33,8 @@ type Store interface {
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
 	// Reseal rewrites every sealed value under the keyring's primary key.
 	Reseal(ctx context.Context) (int, error)
+	// CheckKeys refuses a keyring that does not open the database's sealed data.
+	CheckKeys(ctx context.Context) error
 	Close() error
 }
 

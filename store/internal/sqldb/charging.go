@@ -28,7 +28,7 @@ func (db *DB) CreateIDToken(ctx context.Context, t *charging.IDToken) error {
 			return err
 		}
 		n, err := r.exec(ctx, db.q.Charging.CreateToken, t.Token, t.Type, string(t.Status), db.d.nullTime(t.ExpiresAt),
-			t.GroupID, t.AllowConcurrent, t.Description, nullID(t.UserID), nullID(t.OrgID), t.Label, db.d.time(t.CreatedAt), db.d.time(t.UpdatedAt))
+			t.GroupID, t.AllowConcurrent, t.Description, nullID(t.UserID), nullID(t.OrgID), t.Label, t.OwnerBlocked, db.d.time(t.CreatedAt), db.d.time(t.UpdatedAt))
 		if err == nil && n == 0 {
 			return Refuse(ladda.Errorf(ladda.Conflict, db.d.Name+"."+op, "ID token %q exists already", t.Token))
 		}
@@ -88,7 +88,7 @@ func scanTokens(rows *sql.Rows) ([]*charging.IDToken, error) {
 			user, org            sql.NullInt64
 		)
 		if err := rows.Scan(&t.Token, &t.Type, &status, &expires, &t.GroupID, &t.AllowConcurrent, &t.Description, &user, &org, &t.Label,
-			&createdAt, &updatedAt); err != nil {
+			&t.OwnerBlocked, &createdAt, &updatedAt); err != nil {
 			return nil, err
 		}
 		t.Status, t.ExpiresAt, t.CreatedAt, t.UpdatedAt = charging.TokenStatus(status), expires.ptr(), createdAt.T, updatedAt.T
@@ -114,6 +114,10 @@ func (db *DB) UpdateIDToken(ctx context.Context, token string, u charging.TokenU
 	if u.AllowConcurrent != nil {
 		allow = *u.AllowConcurrent
 	}
+	var ownerBlocked any
+	if u.OwnerBlocked != nil {
+		ownerBlocked = *u.OwnerBlocked
+	}
 	var user, org int64
 	if u.UserID != nil {
 		user = *u.UserID
@@ -132,7 +136,7 @@ func (db *DB) UpdateIDToken(ctx context.Context, token string, u charging.TokenU
 		}
 		n, err := r.exec(ctx, db.q.Charging.UpdateToken, token, nullString(u.Type), nullString(u.Status), setExpiry, expires,
 			nullString(u.GroupID), allow, nullString(u.Description), db.d.time(at), u.UserID != nil, nullID(user), u.OrgID != nil, nullID(org),
-			nullString(u.Label))
+			nullString(u.Label), ownerBlocked)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -177,10 +178,9 @@ func (db *DB) Enqueue(ctx context.Context, ds []*account.Delivery) error {
 			}
 		}
 		for i, d := range ds {
-			payload := d.Payload
-			if payload == nil {
-				payload = []byte{}
-			}
+			// Payloads hold names, links with one-time tokens and events: sealed like other
+			// personal data.
+			payload := db.seal.Seal(d.Payload, aadPayload)
 			if _, err := r.one(ctx, q.Enqueue, []any{string(d.Kind), nullID(d.UserID), d.Template, nullID(d.WebhookID), d.Event, payload,
 				string(account.DeliveryPending), d.Attempts, db.d.time(d.NextAt), d.LastStatus, d.LastError, db.d.time(d.CreatedAt),
 				db.d.nullTime(d.DeliveredAt)}, &ids[i]); err != nil {
@@ -215,7 +215,7 @@ func (db *DB) Claim(ctx context.Context, now time.Time, lease time.Duration, lim
 		if err != nil {
 			return err
 		}
-		out, err = scanDeliveries(rows)
+		out, err = db.scanDeliveries(rows)
 		return err
 	})
 	if err != nil {
@@ -265,11 +265,11 @@ func (db *DB) Deliveries(ctx context.Context, f account.DeliveryFilter) ([]*acco
 	if err != nil {
 		return nil, db.wrap(op, err)
 	}
-	list, err := scanDeliveries(rows)
+	list, err := db.scanDeliveries(rows)
 	return list, db.wrap(op, err)
 }
 
-func scanDeliveries(rows *sql.Rows) ([]*account.Delivery, error) {
+func (db *DB) scanDeliveries(rows *sql.Rows) ([]*account.Delivery, error) {
 	defer rows.Close()
 	var list []*account.Delivery
 	for rows.Next() {
@@ -285,6 +285,11 @@ func scanDeliveries(rows *sql.Rows) ([]*account.Delivery, error) {
 		}
 		d.Kind, d.Status, d.UserID, d.WebhookID = account.DeliveryKind(kind), account.DeliveryStatus(status), user.Int64, hook.Int64
 		d.NextAt, d.CreatedAt, d.DeliveredAt = next.T, created.T, delivered.ptr()
+		plain, err := db.seal.Open(d.Payload, aadPayload)
+		if err != nil {
+			return nil, fmt.Errorf("opening the payload of delivery %d: %w", d.ID, err)
+		}
+		d.Payload = plain
 		list = append(list, &d)
 	}
 	if err := rows.Err(); err != nil {

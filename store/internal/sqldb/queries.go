@@ -238,6 +238,8 @@ type AccountQueries struct {
 	CreateSetting string
 	// Setting (name) returns the value of a setting.
 	Setting string
+	// SetSetting (name, value) overwrites the value of a setting.
+	SetSetting string
 
 	// CreateOrg (name, kind, created_at) inserts an organisation and returns its id.
 	CreateOrg string
@@ -304,8 +306,11 @@ type UserQueries struct {
 	// AdvanceTOTP (id, step) sets totp_last_step to step if it is lower; rows affected is 0
 	// otherwise, or if the user does not exist.
 	AdvanceTOTP string
-	// Reseal (id, email sealed, email_index, name sealed nullable, totp_secret sealed nullable)
-	// rewrites the sealed columns of a user.
+	// SealedOfUser (id) returns the sealed columns of a user as stored: email, name, totp_secret.
+	SealedOfUser string
+	// Reseal (id, email sealed, email_index, name sealed nullable, totp_secret sealed nullable,
+	// old email, old name, old totp_secret) rewrites the sealed columns of a user if they are
+	// still the old ones (NULLs equal); rows affected is 0 otherwise.
 	Reseal string
 
 	// CreateSession (user_id, hash, kind, pending, ip, user_agent, created_at, last_seen_at,
@@ -403,7 +408,10 @@ type DeliveryQueries struct {
 	// AllWebhooks (after, limit) returns the webhook columns of every webhook with id > after,
 	// by id.
 	AllWebhooks string `sqldb:"read"`
-	// ResealWebhook (id, secret sealed) rewrites a webhook's secret.
+	// SealedSecret (id) returns a webhook's secret as stored.
+	SealedSecret string
+	// ResealWebhook (id, secret sealed, old secret) rewrites a webhook's secret if it is still
+	// the old one.
 	ResealWebhook string
 	// PruneDeliveries (before) deletes deliveries that are not pending and were created before it.
 	PruneDeliveries string

@@ -30,6 +30,7 @@ var (
 	aadName       = []byte("users.name")
 	aadTOTPSecret = []byte("users.totp_secret")
 	aadWebhook    = []byte("webhooks.secret")
+	aadPayload    = []byte("deliveries.payload")
 )
 
 // The purposes of the blind indexes.

@@ -1,0 +1,8 @@
+-- A card's owner may block it (lost, stolen) apart from the operator's status, and lift only
+-- their own block (charging.IDToken.OwnerBlocked).
+
+-- +goose Up
+ALTER TABLE id_tokens ADD COLUMN owner_blocked INTEGER NOT NULL DEFAULT 0;
+
+-- +goose Down
+ALTER TABLE id_tokens DROP COLUMN owner_blocked;
