@@ -52,6 +52,9 @@ type KeyStore interface {
 	RevokeAPIKey(ctx context.Context, id int64, at time.Time) error
 	// TouchAPIKeys moves LastUsedAt forward for many keys in one write.
 	TouchAPIKeys(ctx context.Context, used map[int64]time.Time) error
+	// RevokeKeysBy revokes, at at, every key user userID made that is not revoked yet, and
+	// returns how many.
+	RevokeKeysBy(ctx context.Context, userID int64, at time.Time) (int64, error)
 }
 
 // KeyPrefix starts every Ladda API key, so that leaked keys are easy to recognise in scanners.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -287,9 +288,13 @@ func TestLoginLockout(t *testing.T) {
 			t.Fatalf("failure %d: %v", i, err)
 		}
 	}
-	// Locked now, even with the right password.
+	// Locked now, even with the right password; but only for the address that failed: the
+	// owner elsewhere signs in.
 	if err := login("lee@example.org", goodPassword); !ladda.IsKind(err, ladda.TooManyRequests) {
 		t.Fatalf("locked account: %v, want too many requests", err)
+	}
+	if _, err := e.s.Login(ctx, account.LoginRequest{Email: "lee@example.org", Password: goodPassword, Kind: account.TokenSession}, account.Meta{IP: "198.51.100.9"}); err != nil {
+		t.Fatalf("the owner from another address: %v", err)
 	}
 	e.clock.Advance(61 * time.Second)
 	if err := login("lee@example.org", "wrong-again-and-again"); !ladda.IsKind(err, ladda.Unauthorized) {
@@ -321,6 +326,18 @@ func TestLoginLockout(t *testing.T) {
 	if err := login("nobody@example.org", goodPassword); !ladda.IsKind(err, ladda.TooManyRequests) {
 		t.Fatalf("unknown address, sixth try: %v", err)
 	}
+
+	// Many addresses together lock the account for everyone.
+	e.driver(t, "max@example.org")
+	for i := range 50 {
+		m := account.Meta{IP: "203.0.113." + strconv.Itoa(i)}
+		if _, err := e.s.Login(ctx, account.LoginRequest{Email: "max@example.org", Password: "wrong-password-guess", Kind: account.TokenSession}, m); !ladda.IsKind(err, ladda.Unauthorized) {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	if _, err := e.s.Login(ctx, account.LoginRequest{Email: "max@example.org", Password: goodPassword, Kind: account.TokenSession}, account.Meta{IP: "192.0.2.200"}); !ladda.IsKind(err, ladda.TooManyRequests) {
+		t.Fatalf("after 50 guesses from 50 addresses: %v, want the account locked", err)
+	}
 }
 
 func TestTwoFactor(t *testing.T) {
@@ -336,7 +353,11 @@ func TestTwoFactor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	en, err := e.s.BeginTOTP(ctx, p, meta)
+	other, _ := e.s.Login(ctx, account.LoginRequest{Email: "tove@example.org", Password: goodPassword, Kind: account.TokenSession}, meta)
+	if _, err := e.s.BeginTOTP(ctx, p, "not-the-password", meta); !ladda.IsKind(err, ladda.Unauthorized) {
+		t.Fatalf("enrolling without the password: %v", err)
+	}
+	en, err := e.s.BeginTOTP(ctx, p, goodPassword, meta)
 	if err != nil || en.Secret == "" || !strings.HasPrefix(en.URL, "otpauth://totp/") || len(en.PNG) < 100 {
 		t.Fatalf("BeginTOTP = %+v, %v", en, err)
 	}
@@ -355,6 +376,16 @@ func TestTwoFactor(t *testing.T) {
 		t.Fatalf("ConfirmTOTP = %v, %v", codes, err)
 	}
 	e.mail(t, u.ID, account.MailTwoFactorChanged)
+	if _, err := e.s.Authenticate(ctx, other.Secret, account.TokenSession); !ladda.IsKind(err, ladda.Unauthorized) {
+		t.Fatalf("a session opened with the password alone outlived turning the second factor on: %v", err)
+	}
+	if _, err := e.s.Authenticate(ctx, l.Secret, account.TokenSession); err != nil {
+		t.Fatalf("the session that turned it on: %v", err)
+	}
+	failures, _ := e.db.AuditEvents(ctx, account.AuditFilter{Action: "auth.mfa_failed", Limit: 10})
+	if len(failures) != 1 {
+		t.Errorf("wrong codes in the audit log: %d, want 1", len(failures))
+	}
 
 	// Signing in now takes two steps; the pending session can do nothing else.
 	e.clock.Advance(30 * time.Second)
@@ -422,7 +453,7 @@ func TestRequiredTwoFactor(t *testing.T) {
 	if !p.Restricted() {
 		t.Fatal("an administrator without a second factor is not restricted")
 	}
-	en, err := e.s.BeginTOTP(ctx, p, meta)
+	en, err := e.s.BeginTOTP(ctx, p, goodPassword, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -584,8 +615,16 @@ func TestMemberships(t *testing.T) {
 	if _, err := e.s.SetMembership(ctx, opp, op.ID, account.Support, cpo.ID, meta); !ladda.IsKind(err, ladda.Forbidden) {
 		t.Fatalf("changing one's own role: %v", err)
 	}
+	// A key the support user made dies with their old role.
+	supKey, _, err := e.s.CreateAPIKey(ctx, account.KeySpec{Name: "sup", OrgID: cpo.ID, Scopes: []account.Scope{account.ScopeRead}, CreatedBy: sup.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.s.SetMembership(ctx, opp, sup.ID, account.Operator, cpo.ID, meta); err != nil {
 		t.Fatal(err)
+	}
+	if k, _ := e.s.APIKey(ctx, supKey.ID); k.RevokedAt == nil {
+		t.Error("a key outlived its maker's change of role")
 	}
 	fm, _ := e.s.CreateUser(ctx, ap, account.NewUser{Email: "fm@example.org", Role: account.FleetManager, OrgID: fleet.ID}, meta)
 	fmp := account.UserPrincipal(fm, nil, false)

@@ -78,18 +78,54 @@ func (s *Service) checkThrottle(ctx context.Context, op, key string) error {
 
 // fail records a failure of key and returns the lock that follows from it, if any.
 func (s *Service) fail(ctx context.Context, key string) (time.Time, error) {
+	return s.failAfter(ctx, key, s.opts.MaxFailures)
+}
+
+// failAfter records a failure of key, which locks from the max-th failure within the window
+// on, for LockBase doubling with each further one up to LockMax.
+func (s *Service) failAfter(ctx context.Context, key string, max int) (time.Time, error) {
 	o := s.opts
 	t, err := s.store.Fail(context.WithoutCancel(ctx), key, s.clock.Now(), o.FailureWindow, func(n int) time.Duration {
-		if n < o.MaxFailures {
+		if n < max {
 			return 0
 		}
-		d := o.LockBase << min(n-o.MaxFailures, 16)
+		d := o.LockBase << min(n-max, 16)
 		return min(d, o.LockMax)
 	})
 	if err != nil {
 		return time.Time{}, err
 	}
 	return t.LockedUntil, nil
+}
+
+// Password failures lock twice over: the pair of account and client address after MaxFailures,
+// so that one attacker cannot lock the owner out from elsewhere; and the account from every
+// address after AccountMaxFailures, so that many addresses together cannot guess on.
+func passwordKeys(email, ip string) (pair, account string) {
+	return throttleKey("login", email+"|"+ip), throttleKey("login-account", email)
+}
+
+// checkPassword refuses while the account is locked for the client at m.IP.
+func (s *Service) checkPasswordThrottle(ctx context.Context, op, email string, m Meta) error {
+	pair, acct := passwordKeys(email, m.IP)
+	if err := s.checkThrottle(ctx, op, pair); err != nil {
+		return err
+	}
+	return s.checkThrottle(ctx, op, acct)
+}
+
+// failPassword counts a wrong password and returns the lock that follows, if any.
+func (s *Service) failPassword(ctx context.Context, email string, m Meta) (time.Time, error) {
+	pair, acct := passwordKeys(email, m.IP)
+	until, err := s.fail(ctx, pair)
+	if err != nil {
+		return until, err
+	}
+	all, err := s.failAfter(ctx, acct, s.opts.AccountMaxFailures)
+	if all.After(until) {
+		until = all
+	}
+	return until, err
 }
 
 // SignupRequest is a driver's new account.
@@ -120,6 +156,12 @@ func (s *Service) Signup(ctx context.Context, r SignupRequest, m Meta) error {
 	if err := s.checkThrottle(ctx, op, throttleKey("signup", email)); err != nil {
 		return err
 	}
+	// The hash is made whether or not the address has an account, so that both answers take
+	// as long.
+	hash, err := s.opts.Hasher.Hash(ctx, r.Password)
+	if err != nil {
+		return ladda.Wrap(op, err)
+	}
 	if existing, err := s.store.UserByEmail(ctx, email); err == nil {
 		// Count it, so that the address owner is not flooded with these emails.
 		if _, err := s.fail(ctx, throttleKey("signup", email)); err != nil {
@@ -131,10 +173,6 @@ func (s *Service) Signup(ctx context.Context, r SignupRequest, m Meta) error {
 		}
 		return nil
 	} else if !ladda.IsKind(err, ladda.NotFound) {
-		return ladda.Wrap(op, err)
-	}
-	hash, err := s.opts.Hasher.Hash(ctx, r.Password)
-	if err != nil {
 		return ladda.Wrap(op, err)
 	}
 	now := s.clock.Now()
@@ -223,9 +261,9 @@ func (s *Service) Login(ctx context.Context, r LoginRequest, m Meta) (*Login, er
 		_ = s.opts.Hasher.VerifyDummy(ctx, r.Password)
 		return nil, errSignIn(op)
 	}
-	key := throttleKey("login", email)
-	if err := s.checkThrottle(ctx, op, key); err != nil {
-		s.auditUser(ctx, nil, m, "auth.login_locked", "denied", map[string]any{"throttle": key})
+	pairKey, _ := passwordKeys(email, m.IP)
+	if err := s.checkPasswordThrottle(ctx, op, email, m); err != nil {
+		s.auditUser(ctx, nil, m, "auth.login_locked", "denied", map[string]any{"throttle": pairKey})
 		return nil, err
 	}
 	u, err := s.store.UserByEmail(ctx, email)
@@ -242,21 +280,21 @@ func (s *Service) Login(ctx context.Context, r LoginRequest, m Meta) (*Login, er
 		return nil, ladda.Wrap(op, err)
 	}
 	if !ok || u.EmailVerifiedAt == nil {
-		until, err := s.fail(ctx, key)
+		until, err := s.failPassword(ctx, email, m)
 		if err != nil {
 			return nil, ladda.Wrap(op, err)
 		}
-		detail := map[string]any{"throttle": key}
+		detail := map[string]any{"throttle": pairKey}
 		if u != nil && ok {
 			detail["reason"] = "email not verified"
 		}
 		s.auditUser(ctx, u, m, "auth.login_failed", "denied", detail)
 		if !until.IsZero() && until.After(s.clock.Now()) {
-			s.auditUser(ctx, u, m, "auth.locked", "denied", map[string]any{"until": until, "throttle": key})
+			s.auditUser(ctx, u, m, "auth.locked", "denied", map[string]any{"until": until, "throttle": pairKey})
 		}
 		return nil, errSignIn(op)
 	}
-	if err := s.store.ClearThrottle(ctx, key); err != nil {
+	if err := s.store.ClearThrottle(ctx, pairKey); err != nil {
 		return nil, ladda.Wrap(op, err)
 	}
 	if rehash {
@@ -470,8 +508,7 @@ func (s *Service) RevokeSession(ctx context.Context, p *Principal, id int64, m M
 func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, next string, m Meta) error {
 	const op = "account.ChangePassword"
 	u := p.User
-	key := throttleKey("login", u.Email)
-	if err := s.checkThrottle(ctx, op, key); err != nil {
+	if err := s.checkPasswordThrottle(ctx, op, u.Email, m); err != nil {
 		return err
 	}
 	ok, _, err := s.opts.Hasher.Verify(ctx, current, u.PasswordHash)
@@ -479,7 +516,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 		return ladda.Wrap(op, err)
 	}
 	if !ok {
-		if _, err := s.fail(ctx, key); err != nil {
+		if _, err := s.failPassword(ctx, u.Email, m); err != nil {
 			return ladda.Wrap(op, err)
 		}
 		s.Audit(ctx, p, m, "auth.password_change_failed", "user:"+itoa(u.ID), "denied", nil)
@@ -574,7 +611,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, next string, m Meta)
 	if err := s.store.RevokeSessions(ctx, u.ID, 0, now); err != nil {
 		return ladda.Wrap(op, err)
 	}
-	if err := s.store.ClearThrottle(ctx, throttleKey("login", u.Email)); err != nil {
+	_, acct := passwordKeys(u.Email, "")
+	if err := s.store.ClearThrottle(ctx, acct); err != nil {
 		return ladda.Wrap(op, err)
 	}
 	s.auditUser(ctx, u, m, "auth.password_reset", "ok", nil)

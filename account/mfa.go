@@ -19,11 +19,19 @@ type Enrolment struct {
 	PNG    []byte
 }
 
-// BeginTOTP starts enrolling an authenticator app for the principal: it stores a new secret,
-// not yet in force, and returns it. Errors: Conflict when a second factor is enabled already.
-func (s *Service) BeginTOTP(ctx context.Context, p *Principal, m Meta) (*Enrolment, error) {
+// BeginTOTP starts enrolling an authenticator app for the principal, after checking their
+// password (a stolen session alone must not attach the thief's app): it stores a new secret, not
+// yet in force, and returns it. Errors: Unauthorized for a wrong password; Conflict when a
+// second factor is enabled already.
+func (s *Service) BeginTOTP(ctx context.Context, p *Principal, pw string, m Meta) (*Enrolment, error) {
 	const op = "account.BeginTOTP"
-	u := p.User
+	u, err := s.store.User(ctx, p.User.ID)
+	if err != nil {
+		return nil, ladda.Wrap(op, err)
+	}
+	if err := s.checkPassword(ctx, op, u, pw, m); err != nil {
+		return nil, err
+	}
 	if u.TOTPEnabledAt != nil {
 		return nil, ladda.Errorf(ladda.Conflict, op, "two-factor authentication is on already; turn it off first to enrol a new app")
 	}
@@ -60,13 +68,13 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *Principal, code string, m 
 	}
 	step, err := totp.Validate(u.TOTPSecret, code, s.clock.Now(), u.TOTPLastStep)
 	if err != nil {
-		return nil, s.mfaFailed(ctx, op, key, err)
+		return nil, s.mfaFailed(ctx, op, u, m, key, err)
 	}
 	if ok, err := s.store.AdvanceTOTPStep(ctx, u.ID, step); err != nil || !ok {
 		if err != nil {
 			return nil, ladda.Wrap(op, err)
 		}
-		return nil, s.mfaFailed(ctx, op, key, ladda.Errorf(ladda.Unauthorized, op, "invalid code"))
+		return nil, s.mfaFailed(ctx, op, u, m, key, ladda.Errorf(ladda.Unauthorized, op, "invalid code"))
 	}
 	codes, hashes, err := totp.RecoveryCodes(RecoveryCodeCount)
 	if err != nil {
@@ -77,6 +85,10 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *Principal, code string, m 
 	}
 	now := s.clock.Now()
 	if _, err := s.store.UpdateUser(ctx, u.ID, UserUpdate{TOTPEnabledAt: &now, UpdatedAt: now}); err != nil {
+		return nil, ladda.Wrap(op, err)
+	}
+	// Sessions opened with the password alone end: from now on a sign-in takes both factors.
+	if err := s.store.RevokeSessions(ctx, u.ID, sessionID(p), now); err != nil {
 		return nil, ladda.Wrap(op, err)
 	}
 	s.Audit(ctx, p, m, "mfa.enabled", "user:"+itoa(u.ID), "ok", nil)
@@ -101,7 +113,7 @@ func (s *Service) DisableTOTP(ctx context.Context, p *Principal, pw, code string
 			return ladda.Errorf(ladda.Forbidden, op, "users with role %s must use two-factor authentication", u.Role)
 		}
 	}
-	if err := s.checkPassword(ctx, op, u, pw); err != nil {
+	if err := s.checkPassword(ctx, op, u, pw, m); err != nil {
 		return err
 	}
 	if err := s.checkSecondFactor(ctx, op, u, code, m); err != nil {
@@ -111,6 +123,9 @@ func (s *Service) DisableTOTP(ctx context.Context, p *Principal, pw, code string
 		return ladda.Wrap(op, err)
 	}
 	if err := s.store.SetRecoveryCodes(ctx, u.ID, nil); err != nil {
+		return ladda.Wrap(op, err)
+	}
+	if err := s.store.RevokeSessions(ctx, u.ID, sessionID(p), s.clock.Now()); err != nil {
 		return ladda.Wrap(op, err)
 	}
 	s.Audit(ctx, p, m, "mfa.disabled", "user:"+itoa(u.ID), "ok", nil)
@@ -143,9 +158,8 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p *Principal, cod
 }
 
 // checkPassword checks a user's password, counting a wrong one like a failed sign-in.
-func (s *Service) checkPassword(ctx context.Context, op string, u *User, pw string) error {
-	key := throttleKey("login", u.Email)
-	if err := s.checkThrottle(ctx, op, key); err != nil {
+func (s *Service) checkPassword(ctx context.Context, op string, u *User, pw string, m Meta) error {
+	if err := s.checkPasswordThrottle(ctx, op, u.Email, m); err != nil {
 		return err
 	}
 	ok, _, err := s.opts.Hasher.Verify(ctx, pw, u.PasswordHash)
@@ -153,8 +167,13 @@ func (s *Service) checkPassword(ctx context.Context, op string, u *User, pw stri
 		return ladda.Wrap(op, err)
 	}
 	if !ok {
-		if _, err := s.fail(ctx, key); err != nil {
+		until, err := s.failPassword(ctx, u.Email, m)
+		if err != nil {
 			return ladda.Wrap(op, err)
+		}
+		s.auditUser(ctx, u, m, "auth.reauth_failed", "denied", map[string]any{"op": op})
+		if until.After(s.clock.Now()) {
+			s.auditUser(ctx, u, m, "auth.locked", "denied", map[string]any{"until": until})
 		}
 		return ladda.Errorf(ladda.Unauthorized, op, "the password is wrong")
 	}
@@ -171,14 +190,14 @@ func (s *Service) checkSecondFactor(ctx context.Context, op string, u *User, cod
 	if len(code) == 6 && strings.Trim(code, "0123456789") == "" {
 		step, err := totp.Validate(u.TOTPSecret, code, s.clock.Now(), u.TOTPLastStep)
 		if err != nil {
-			return s.mfaFailed(ctx, op, key, err)
+			return s.mfaFailed(ctx, op, u, m, key, err)
 		}
 		ok, err := s.store.AdvanceTOTPStep(ctx, u.ID, step)
 		if err != nil {
 			return ladda.Wrap(op, err)
 		}
 		if !ok { // the same code, used by a concurrent request
-			return s.mfaFailed(ctx, op, key, ladda.Errorf(ladda.Unauthorized, op, "invalid code"))
+			return s.mfaFailed(ctx, op, u, m, key, ladda.Errorf(ladda.Unauthorized, op, "invalid code"))
 		}
 		return nil
 	}
@@ -188,11 +207,11 @@ func (s *Service) checkSecondFactor(ctx context.Context, op string, u *User, cod
 	}
 	i, ok := totp.MatchRecoveryCode(code, hashes)
 	if !ok {
-		return s.mfaFailed(ctx, op, key, ladda.Errorf(ladda.Unauthorized, op, "invalid code"))
+		return s.mfaFailed(ctx, op, u, m, key, ladda.Errorf(ladda.Unauthorized, op, "invalid code"))
 	}
 	if err := s.store.UseRecoveryCode(ctx, u.ID, hashes[i], s.clock.Now()); err != nil {
 		if ladda.IsKind(err, ladda.NotFound) { // used by a concurrent request
-			return s.mfaFailed(ctx, op, key, ladda.Errorf(ladda.Unauthorized, op, "invalid code"))
+			return s.mfaFailed(ctx, op, u, m, key, ladda.Errorf(ladda.Unauthorized, op, "invalid code"))
 		}
 		return ladda.Wrap(op, err)
 	}
@@ -201,12 +220,25 @@ func (s *Service) checkSecondFactor(ctx context.Context, op string, u *User, cod
 }
 
 // mfaFailed counts a wrong second factor and returns the error to answer.
-func (s *Service) mfaFailed(ctx context.Context, op, key string, cause error) error {
-	if _, err := s.fail(ctx, key); err != nil {
+func (s *Service) mfaFailed(ctx context.Context, op string, u *User, m Meta, key string, cause error) error {
+	until, err := s.fail(ctx, key)
+	if err != nil {
 		return ladda.Wrap(op, err)
+	}
+	s.auditUser(ctx, u, m, "auth.mfa_failed", "denied", map[string]any{"op": op})
+	if until.After(s.clock.Now()) {
+		s.auditUser(ctx, u, m, "auth.mfa_locked", "denied", map[string]any{"until": until})
 	}
 	if ladda.IsKind(cause, ladda.Invalid) {
 		return ladda.Wrap(op, cause)
 	}
 	return ladda.Errorf(ladda.Unauthorized, op, "invalid code")
+}
+
+// sessionID is the ID of p's session, 0 for none.
+func sessionID(p *Principal) int64 {
+	if p.Session == nil {
+		return 0
+	}
+	return p.Session.ID
 }

@@ -43,12 +43,16 @@ type Options struct {
 	// CookieTTL and TokenTTL bound sessions of each kind (defaults 12 h and 30 days); IdleTTL
 	// ends a session unused that long (default 2 h for cookies; tokens: 7 days).
 	CookieTTL, TokenTTL time.Duration
-	// Lockout: MaxFailures failures of one account within FailureWindow lock it for
-	// LockBase, doubling with every further failure up to LockMax (defaults 5, 15 min, 1 min, 1 h).
-	MaxFailures   int
-	FailureWindow time.Duration
-	LockBase      time.Duration
-	LockMax       time.Duration
+	// Lockout: MaxFailures failures of one account from one client address within
+	// FailureWindow lock that pair for LockBase, doubling with every further failure up to
+	// LockMax (defaults 5, 15 min, 1 min, 1 h).
+	MaxFailures int
+	// AccountMaxFailures failures of one account from any addresses lock it for everyone
+	// (default 50): MaxFailures counts per account and client address.
+	AccountMaxFailures int
+	FailureWindow      time.Duration
+	LockBase           time.Duration
+	LockMax            time.Duration
 }
 
 func (o *Options) defaults() {
@@ -69,6 +73,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxFailures == 0 {
 		o.MaxFailures = 5
+	}
+	if o.AccountMaxFailures == 0 {
+		o.AccountMaxFailures = 50
 	}
 	if o.FailureWindow == 0 {
 		o.FailureWindow = 15 * time.Minute

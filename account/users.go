@@ -197,6 +197,9 @@ func (s *Service) SetMembership(ctx context.Context, p *Principal, id int64, r R
 		if err := s.store.RevokeSessions(ctx, u.ID, 0, now); err != nil {
 			return nil, ladda.Wrap(op, err)
 		}
+		if err := s.revokeKeysOf(ctx, p, u, m); err != nil {
+			return nil, ladda.Wrap(op, err)
+		}
 	}
 	s.Audit(ctx, p, m, "user.role_changed", "user:"+itoa(u.ID), "ok",
 		map[string]any{"from": string(u.Role), "to": string(r), "fromOrg": u.OrgID, "toOrg": org})
@@ -338,14 +341,27 @@ func (s *Service) DeleteAccount(ctx context.Context, p *Principal, pw string, m 
 	if err != nil {
 		return ladda.Wrap(op, err)
 	}
-	if err := s.checkPassword(ctx, op, u, pw); err != nil {
+	if err := s.checkPassword(ctx, op, u, pw, m); err != nil {
 		return err
+	}
+	if err := s.revokeKeysOf(ctx, p, u, m); err != nil {
+		return ladda.Wrap(op, err)
 	}
 	if err := s.store.DeleteUser(ctx, u.ID, s.clock.Now()); err != nil {
 		return ladda.Wrap(op, err)
 	}
 	s.Audit(ctx, p, m, "user.delete", "user:"+itoa(u.ID), "ok", nil)
 	return nil
+}
+
+// revokeKeysOf revokes the API keys user u made: someone who leaves or changes role keeps no
+// access through keys made before.
+func (s *Service) revokeKeysOf(ctx context.Context, p *Principal, u *User, m Meta) error {
+	n, err := s.store.RevokeKeysBy(ctx, u.ID, s.clock.Now())
+	if err == nil && n > 0 {
+		s.Audit(ctx, p, m, "apikey.revoke_of_user", "user:"+itoa(u.ID), "ok", map[string]any{"keys": n})
+	}
+	return err
 }
 
 // DeleteUser deletes another user's account (administrators, or an organisation's manager for
@@ -361,6 +377,9 @@ func (s *Service) DeleteUser(ctx context.Context, p *Principal, id int64, m Meta
 	}
 	if !p.Everywhere() && !p.CanGrant(u.Role, u.OrgID) {
 		return ladda.Errorf(ladda.Forbidden, op, "you may not delete a user with role %s", u.Role)
+	}
+	if err := s.revokeKeysOf(ctx, p, u, m); err != nil {
+		return ladda.Wrap(op, err)
 	}
 	if err := s.store.DeleteUser(ctx, u.ID, s.clock.Now()); err != nil {
 		return ladda.Wrap(op, err)

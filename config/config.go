@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,37 +17,38 @@ import (
 
 // Config is the configuration of `ladda serve`.
 type Config struct {
-	Listen                string        // address of the one HTTP port (API, OCPP, health)
-	DB                    string        // database: a file path or sqlite:PATH for SQLite, postgres://… for PostgreSQL
-	DataDir               string        // directory of firmware images and stations' uploads
-	PublicURL             string        // Ladda's address as stations reach it, for download and upload links
-	MaxFileSize           int64         // largest firmware image or station upload, in bytes
-	CACert                string        // PEM certificate of the CA that signs stations' certificates
-	CAKey                 string        // PEM private key of CACert
-	ContractProviderURL   string        // where EVs' contract certificate requests go (Plug & Charge)
-	TLSCert               string        // PEM certificate for HTTPS/WSS (security profiles 2 and 3)
-	TLSKey                string        // PEM private key for TLSCert
-	ClientCA              string        // PEM CA bundle that signs station client certificates (profile 3)
-	AcceptUnknownStations bool          // register unknown stations as pending instead of refusing them
-	Secret                string        // key for station password hashes; generated and kept in the database when empty
-	MaxFrameSize          int           // largest OCPP WebSocket message accepted, in bytes
-	CallTimeout           time.Duration // how long Ladda waits for a station to answer a command
-	HeartbeatInterval     time.Duration // heartbeat interval told to stations at boot
-	StaleTransactionAfter time.Duration // flag transactions still open after this long
-	ReservationNoShow     time.Duration // release a reservation nobody used this long after its slot began; 0: never
-	BatchWindow           time.Duration // group-commit window for station writes
-	LogLevel              string        // debug, info, warn or error
-	LogFormat             string        // json or text
-	ShutdownTimeout       time.Duration // how long a graceful shutdown may take
-	DebugListen           string        // address of the Go profiling endpoints; empty: off
-	GCPercent             int           // the Go garbage collector's target (GOGC)
-	EncryptionKey         string        // keyring for personal data at rest: "id:base64key,…", the first encrypts; empty: DATA-DIR/encryption.key
-	Require2FA            []string      // roles that must use two-factor authentication
-	SMTPURL               string        // smtp(s)://user:password@host:port for email; empty: emails are kept queued, not sent
-	MailFrom              string        // the From of Ladda's emails
-	WebhookAllowPrivate   bool          // let webhooks go to loopback and private addresses (tests, on-premise receivers)
-	PasswordMemory        int           // argon2id memory per password hash, in KiB
-	PasswordTime          int           // argon2id passes per password hash
+	Listen                string         // address of the one HTTP port (API, OCPP, health)
+	DB                    string         // database: a file path or sqlite:PATH for SQLite, postgres://… for PostgreSQL
+	DataDir               string         // directory of firmware images and stations' uploads
+	PublicURL             string         // Ladda's address as stations reach it, for download and upload links
+	MaxFileSize           int64          // largest firmware image or station upload, in bytes
+	CACert                string         // PEM certificate of the CA that signs stations' certificates
+	CAKey                 string         // PEM private key of CACert
+	ContractProviderURL   string         // where EVs' contract certificate requests go (Plug & Charge)
+	TLSCert               string         // PEM certificate for HTTPS/WSS (security profiles 2 and 3)
+	TLSKey                string         // PEM private key for TLSCert
+	ClientCA              string         // PEM CA bundle that signs station client certificates (profile 3)
+	AcceptUnknownStations bool           // register unknown stations as pending instead of refusing them
+	Secret                string         // key for station password hashes; generated and kept in the database when empty
+	MaxFrameSize          int            // largest OCPP WebSocket message accepted, in bytes
+	CallTimeout           time.Duration  // how long Ladda waits for a station to answer a command
+	HeartbeatInterval     time.Duration  // heartbeat interval told to stations at boot
+	StaleTransactionAfter time.Duration  // flag transactions still open after this long
+	ReservationNoShow     time.Duration  // release a reservation nobody used this long after its slot began; 0: never
+	BatchWindow           time.Duration  // group-commit window for station writes
+	LogLevel              string         // debug, info, warn or error
+	LogFormat             string         // json or text
+	ShutdownTimeout       time.Duration  // how long a graceful shutdown may take
+	DebugListen           string         // address of the Go profiling endpoints; empty: off
+	GCPercent             int            // the Go garbage collector's target (GOGC)
+	EncryptionKey         string         // keyring for personal data at rest: "id:base64key,…", the first encrypts; empty: DATA-DIR/encryption.key
+	Require2FA            []string       // roles that must use two-factor authentication
+	SMTPURL               string         // smtp(s)://user:password@host:port for email; empty: emails are kept queued, not sent
+	MailFrom              string         // the From of Ladda's emails
+	WebhookAllowPrivate   bool           // let webhooks go to loopback and private addresses (tests, on-premise receivers)
+	PasswordMemory        int            // argon2id memory per password hash, in KiB
+	PasswordTime          int            // argon2id passes per password hash
+	TrustedProxies        []netip.Prefix // load balancers whose X-Forwarded-For names the client
 }
 
 // Field describes one setting: its flag, environment variable, default and meaning.
@@ -114,6 +116,27 @@ var Fields = []Field{
 		n, err := strconv.Atoi(v)
 		c.PasswordTime = n
 		return err
+	}},
+	{"trusted-proxies", "LADDA_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of your load balancers: their X-Forwarded-For names the client (for sign-in limits and the audit log); empty: trust none", func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			if !strings.Contains(s, "/") {
+				a, err := netip.ParseAddr(s)
+				if err != nil {
+					return err
+				}
+				s = netip.PrefixFrom(a, a.BitLen()).String()
+			}
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return err
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+		}
+		return nil
 	}},
 	{"debug-listen", "LADDA_DEBUG_LISTEN", "", "address for Go's profiling endpoints /debug/pprof/ (keep it on loopback); empty: off", func(c *Config, v string) error { c.DebugListen = v; return nil }},
 }

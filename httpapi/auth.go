@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -70,7 +71,7 @@ func csrfToken(secret string) string {
 // not use the route gets 403; a station of another organisation 404.
 func (s *server) authenticate(r route) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
-		m := account.Meta{IP: clientIP(ctx), UserAgent: ctx.Header("User-Agent")}
+		m := account.Meta{IP: s.clientIP(ctx), UserAgent: ctx.Header("User-Agent")}
 		p, status, msg := s.principal(ctx)
 		if p == nil {
 			if status == http.StatusUnauthorized {
@@ -85,15 +86,17 @@ func (s *server) authenticate(r route) func(huma.Context, func(huma.Context)) {
 			return
 		}
 		p.IP, p.UserAgent = m.IP, m.UserAgent
+		if p.Session != nil && p.Session.Pending {
+			// Half a sign-in is no credential: the mfaToken only finishes it.
+			s.deny(ctx, http.StatusUnauthorized, "finish signing in with your second factor first (POST /api/v1/auth/login/2fa)", `Bearer realm="ladda", error="invalid_token"`)
+			return
+		}
 		if p.Restricted() && !r.Restricted {
-			msg := "finish signing in with your second factor first (POST /api/v1/auth/login/2fa)"
-			if !p.Session.Pending {
-				msg = "your role requires two-factor authentication: enrol first (POST /api/v1/me/2fa)"
-			}
-			s.deny(ctx, http.StatusForbidden, msg, "")
+			s.deny(ctx, http.StatusForbidden, "your role requires two-factor authentication: enrol first (POST /api/v1/me/2fa)", "")
 			return
 		}
 		if !p.Can(r.Need) {
+			s.accounts.Audit(ctx.Context(), p, m, "auth.denied", target(ctx, r), "403", map[string]any{"operation": r.ID})
 			s.deny(ctx, http.StatusForbidden, "you may not do this: it needs permission "+r.Need.String(), "")
 			return
 		}
@@ -106,14 +109,30 @@ func (s *server) authenticate(r route) func(huma.Context, func(huma.Context)) {
 		}
 		next(hctx)
 		if r.Method != http.MethodGet {
-			outcome := strconv.Itoa(ctx.Status())
-			target := ""
-			if id := ctx.Param("id"); id != "" {
-				target = tagOf(r.Path) + ":" + id
-			}
-			s.accounts.Audit(ctx.Context(), p, m, "api."+r.ID, target, outcome, nil)
+			s.accounts.Audit(ctx.Context(), p, m, "api."+r.ID, target(ctx, r), strconv.Itoa(ctx.Status()), nil)
 		}
 	}
+}
+
+// target names what a request acts on, for the audit log: the resource and the values of the
+// path's parameters, e.g. "stations:CP-1" or "stations:CP-1/messageId=7".
+func target(ctx huma.Context, r route) string {
+	var parts []string
+	for i, seg := range strings.Split(r.Path, "/") {
+		name, ok := strings.CutPrefix(seg, "{")
+		if !ok {
+			continue
+		}
+		name = strings.TrimSuffix(name, "}")
+		if v := ctx.Param(name); v != "" {
+			if len(parts) == 0 && i > 0 {
+				parts = append(parts, tagOf(r.Path)+":"+v)
+			} else {
+				parts = append(parts, name+"="+v)
+			}
+		}
+	}
+	return strings.Join(parts, "/")
 }
 
 const missingCredentials = "missing credentials: send Authorization: Bearer <API key or session token>, or sign in"
@@ -187,14 +206,42 @@ func (s *server) visibleStation(ctx context.Context, id ladda.StationID) error {
 	return nil
 }
 
-// clientIP is the address the request came from. Behind a proxy, it is the proxy's: Ladda does
-// not trust X-Forwarded-For, which any client can send.
-func clientIP(ctx huma.Context) string {
+// clientIP is the address the request came from. When it came through one of the trusted
+// proxies (--trusted-proxies), it is the last address in X-Forwarded-For that is not one of
+// them; X-Forwarded-For from anyone else is ignored, since any client can send it.
+func (s *server) clientIP(ctx huma.Context) string {
 	host, _, err := net.SplitHostPort(ctx.RemoteAddr())
 	if err != nil {
-		return ctx.RemoteAddr()
+		host = ctx.RemoteAddr()
+	}
+	if !s.trusted(host) {
+		return host
+	}
+	hops := strings.Split(ctx.Header("X-Forwarded-For"), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if _, err := netip.ParseAddr(hop); err != nil {
+			break
+		}
+		if !s.trusted(hop) {
+			return hop
+		}
 	}
 	return host
+}
+
+// trusted reports whether addr is one of the trusted proxies.
+func (s *server) trusted(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.proxies {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
 }
 
 // bearer extracts the credential of an "Authorization: Bearer <credential>" header. The scheme

@@ -3,9 +3,12 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/ladda-csms/ladda/account"
 )
@@ -228,4 +231,32 @@ func TestLoginLimits(t *testing.T) {
 	}
 	// The limit is per address and for sign-in only: the API itself still answers.
 	e.call(t, http.MethodGet, Prefix+"/stations", nil).mustStatus(t, 200)
+}
+
+func TestClientAddress(t *testing.T) {
+	t.Parallel()
+	s := &server{proxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+	for _, tc := range []struct{ remote, xff, want string }{
+		{"192.0.2.1:5000", "", "192.0.2.1"},
+		{"192.0.2.1:5000", "203.0.113.9", "192.0.2.1"},                          // not from a proxy: the header is ignored
+		{"10.0.0.5:5000", "203.0.113.9", "203.0.113.9"},                         // from a proxy: its client
+		{"10.0.0.5:5000", "198.51.100.1, 203.0.113.9, 10.1.1.1", "203.0.113.9"}, // the last hop no proxy added
+		{"10.0.0.5:5000", "garbage", "10.0.0.5"},
+		{"[2001:db8::1]:5000", "", "2001:db8::1"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, "/", nil)
+		req.RemoteAddr = tc.remote
+		if tc.xff != "" {
+			req.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		if got := s.clientIP(humago.NewContext(nil, req, nil)); got != tc.want {
+			t.Errorf("%s with %q: %s, want %s", tc.remote, tc.xff, got, tc.want)
+		}
+	}
+	if a, b := limitKey("2001:db8:1:2:aaaa::1"), limitKey("2001:db8:1:2:bbbb::2"); a != b || a != "2001:db8:1:2::/64" {
+		t.Errorf("one IPv6 /64 is one bucket: %s, %s", a, b)
+	}
+	if limitKey("192.0.2.1") != "192.0.2.1" {
+		t.Error("an IPv4 address is its own bucket")
+	}
 }

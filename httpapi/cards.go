@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ladda-csms/ladda"
@@ -249,6 +250,15 @@ func csvRow(t *charging.Transaction) []string {
 	if t.MeterStartWh != nil {
 		kwh = strconv.FormatFloat(t.EnergyWh()/1000, 'f', 3, 64)
 	}
-	return []string{strconv.FormatInt(int64(t.ID), 10), string(t.StationID), strconv.Itoa(t.EVSEID), strconv.Itoa(t.ConnectorID),
-		t.IDToken, t.StartedAt.UTC().Format(time.RFC3339), stopped, kwh, minutes, t.StopReason}
+	return []string{strconv.FormatInt(int64(t.ID), 10), csvText(string(t.StationID)), strconv.Itoa(t.EVSEID), strconv.Itoa(t.ConnectorID),
+		csvText(t.IDToken), t.StartedAt.UTC().Format(time.RFC3339), stopped, kwh, minutes, csvText(t.StopReason)}
+}
+
+// csvText defuses text that stations chose: a spreadsheet would run a cell that starts with
+// = + - @ (or a tab or carriage return) as a formula, so such a cell gets a leading '.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/netip"
 	"reflect"
 	"slices"
 	"strconv"
@@ -66,6 +67,8 @@ type Services struct {
 	Ready func(ctx context.Context) error
 	// Logger receives the errors that are not the caller's fault. Nil discards them.
 	Logger *slog.Logger
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 }
 
 // MaxBodyBytes is the largest request body accepted; larger ones get 413.
@@ -88,7 +91,8 @@ type server struct {
 	api      huma.API
 	openAPI  []byte // the document, marshalled once all routes are registered
 
-	limits     *limiter     // sign-in attempts per client address
+	limits     *limiter // sign-in attempts per client address
+	proxies    []netip.Prefix
 	requestIDs atomic.Int32 // the last requestId given to a station (display-message queries, firmware, logs)
 }
 
@@ -101,6 +105,7 @@ func New(s Services) http.Handler {
 	}
 	srv := &server{stations: s.Stations, charging: s.Charging, accounts: s.Accounts, files: s.Files, firmware: s.Firmware, pki: s.PKI, public: s.PublicURL, ready: s.Ready, log: s.Logger}
 	srv.limits = newLimiter(time.Now)
+	srv.proxies = s.TrustedProxies
 	if srv.log == nil {
 		srv.log = slog.New(slog.DiscardHandler)
 	}

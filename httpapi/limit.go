@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -70,9 +71,9 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 // limited routes, refuses a client address that tried too often with 429 and Retry-After.
 func (s *server) anonymous(r route) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
-		m := account.Meta{IP: clientIP(ctx), UserAgent: ctx.Header("User-Agent")}
+		m := account.Meta{IP: s.clientIP(ctx), UserAgent: ctx.Header("User-Agent")}
 		if r.Limited {
-			if ok, wait := s.limits.allow(m.IP); !ok {
+			if ok, wait := s.limits.allow(limitKey(m.IP)); !ok {
 				ctx.SetHeader("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 				s.writeErr(ctx, huma.NewError(http.StatusTooManyRequests, "too many attempts from your address; try again later"))
 				return
@@ -80,4 +81,15 @@ func (s *server) anonymous(r route) func(huma.Context, func(huma.Context)) {
 		}
 		next(huma.WithValue(ctx, metaContext{}, m))
 	}
+}
+
+// limitKey is the bucket of a client address: the address itself for IPv4, its /64 for IPv6,
+// since one IPv6 subscriber holds a whole /64.
+func limitKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Unmap().Is4() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/account"
+	"github.com/ladda-csms/ladda/charging"
 )
 
 // User is an account as the API shows it.
@@ -105,12 +106,12 @@ type enrolmentOutput struct {
 	Body Enrolment
 }
 
-// beginTOTP handles POST /api/v1/me/2fa: the secret and QR code of a new authenticator app,
-// in force once confirmed.
-func (s *server) beginTOTP(ctx context.Context, _ *struct{}) (*enrolmentOutput, error) {
-	e, err := s.accounts.BeginTOTP(ctx, caller(ctx), meta(ctx))
+// beginTOTP handles POST /api/v1/me/2fa {password}: the secret and QR code of a new
+// authenticator app, in force once confirmed; the other sessions then end.
+func (s *server) beginTOTP(ctx context.Context, in *passwordInput) (*enrolmentOutput, error) {
+	e, err := s.accounts.BeginTOTP(ctx, caller(ctx), in.Body.Password, meta(ctx))
 	if err != nil {
-		return nil, err
+		return nil, s.withRetryAfter(ctx, err)
 	}
 	return &enrolmentOutput{Body: Enrolment{Secret: e.Secret, URL: e.URL, QRCode: e.PNG}}, nil
 }
@@ -295,19 +296,32 @@ func (s *server) exportMe(ctx context.Context, _ *struct{}) (*exportOutput, erro
 	for _, w := range e.Webhooks {
 		out.Webhooks = append(out.Webhooks, viewWebhook(w))
 	}
-	cards, err := s.charging.IDTokens(ctx, cardFilter(p, 1000))
-	if err != nil {
-		return nil, err
+	// Your data: the cards that are yours and their sessions, whatever your role lets you see.
+	for f := (charging.TokenFilter{UserID: p.UserID(), Limit: 1000}); ; {
+		cards, err := s.charging.IDTokens(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cards {
+			out.Cards = append(out.Cards, viewCard(c))
+		}
+		if len(cards) < f.Limit {
+			break
+		}
+		f.After = cards[len(cards)-1].Token
 	}
-	for _, c := range cards {
-		out.Cards = append(out.Cards, viewCard(c))
-	}
-	txs, err := s.charging.Transactions(ctx, transactionScope(p, 1000))
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range txs {
-		out.Transactions = append(out.Transactions, viewTransaction(t))
+	for f := (charging.TransactionFilter{TokenUserID: p.UserID(), Limit: 1000}); ; {
+		txs, err := s.charging.Transactions(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range txs {
+			out.Transactions = append(out.Transactions, viewTransaction(t))
+		}
+		if len(txs) < f.Limit {
+			break
+		}
+		f.Before = txs[len(txs)-1].ID
 	}
 	return &exportOutput{ContentDisposition: `attachment; filename="ladda-export-user-` + strconv.FormatInt(p.UserID(), 10) + `.json"`, Body: out}, nil
 }

@@ -172,7 +172,20 @@ func (s *Service) handle(ctx context.Context, e ladda.Event) error {
 		if err := s.toOrg(ctx, &q, st.OrgID, p); err != nil {
 			return err
 		}
-		if err := s.toCardOwner(ctx, &q, tx, p); err != nil {
+		tok, err := s.token(ctx, tx.IDToken)
+		if err != nil {
+			return err
+		}
+		if tok == nil {
+			break
+		}
+		// The fleet whose card it is hears of it too.
+		if tok.OrgID != 0 && tok.OrgID != st.OrgID {
+			if err := s.toOrg(ctx, &q, tok.OrgID, p); err != nil {
+				return err
+			}
+		}
+		if err := s.toCardOwner(ctx, &q, tx, tok, p); err != nil {
 			return err
 		}
 	case ladda.EventConnectorStatus:
@@ -267,18 +280,20 @@ const (
 	MailStationFault   = "station_fault"
 )
 
-// toCardOwner tells the driver whose card a session uses, as they asked.
-func (s *Service) toCardOwner(ctx context.Context, q *queue, tx *charging.Transaction, p Payload) error {
-	if tx.IDToken == "" {
-		return nil
+// token looks up a session's token; nil when it has none or it is not known.
+func (s *Service) token(ctx context.Context, token string) (*charging.IDToken, error) {
+	if token == "" {
+		return nil, nil
 	}
-	tok, err := s.dir.IDToken(ctx, tx.IDToken)
+	tok, err := s.dir.IDToken(ctx, token)
 	if ladda.IsKind(err, ladda.NotFound) {
-		return nil
+		return nil, nil
 	}
-	if err != nil {
-		return err
-	}
+	return tok, err
+}
+
+// toCardOwner tells the driver whose card a session uses, as they asked.
+func (s *Service) toCardOwner(ctx context.Context, q *queue, tx *charging.Transaction, tok *charging.IDToken, p Payload) error {
 	if tok.UserID == 0 {
 		return nil
 	}

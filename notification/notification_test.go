@@ -140,7 +140,17 @@ func TestSessionNotifications(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	u := e.user(t, "sara@example.org", account.Preferences{SessionStarted: true, SessionStopped: true, Email: true})
-	if err := e.charging.CreateIDToken(ctx, &charging.IDToken{Token: "CARD-1", Label: "Blå kortet", UserID: u.ID}); err != nil {
+	fleet, err := account.NewService(e.db, account.Options{Clock: e.clock}).CreateOrganisation(ctx, account.KeyPrincipal(&account.APIKey{ID: 1}), "Fleet AB", account.FleetOrg, account.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleetHook := &receiver{}
+	fsrv := httptest.NewServer(fleetHook)
+	t.Cleanup(fsrv.Close)
+	if err := e.db.CreateWebhook(ctx, &account.Webhook{OrgID: fleet.ID, URL: fsrv.URL, Secret: []byte("fleet-secret"), Events: []string{"transaction.ended"}, Active: true, CreatedAt: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.charging.CreateIDToken(ctx, &charging.IDToken{Token: "CARD-1", Label: "Blå kortet", UserID: u.ID, OrgID: fleet.ID}); err != nil {
 		t.Fatal(err)
 	}
 	start, stop := e.clock.Now(), e.clock.Now().Add(90*time.Minute)
@@ -151,8 +161,11 @@ func TestSessionNotifications(t *testing.T) {
 	ended.StoppedAt, ended.MeterStopWh = &stop, &to
 	e.n.Handle(ctx, ladda.Event{Type: ladda.EventTransactionEnded, StationID: "CP-1", Time: stop, Data: &ended})
 
-	if n := e.dispatch(t); n != 4 {
-		t.Fatalf("dispatched %d, want 2 webhook calls and 2 emails", n)
+	if n := e.dispatch(t); n != 5 {
+		t.Fatalf("dispatched %d, want 2 calls of the operator's webhook, 1 of the fleet's and 2 emails", n)
+	}
+	if fleetHook.calls() != 1 {
+		t.Errorf("the fleet's webhook got %d calls, want the one it asked for", fleetHook.calls())
 	}
 	mails := e.outbox.To("sara@example.org")
 	if len(mails) != 2 {
@@ -178,7 +191,7 @@ func TestSessionNotifications(t *testing.T) {
 		t.Errorf("payload %s: %+v %v", e.hook.bodies[1], p, err)
 	}
 	list, err := e.db.Deliveries(ctx, account.DeliveryFilter{Status: account.DeliveryDelivered, Limit: 10})
-	if err != nil || len(list) != 4 {
+	if err != nil || len(list) != 5 {
 		t.Fatalf("delivered %d, %v", len(list), err)
 	}
 }

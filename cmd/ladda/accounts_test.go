@@ -50,7 +50,7 @@ func TestAccountsEndToEnd(t *testing.T) {
 		t.Fatalf("an administrator without the required second factor listed stations: %d", st)
 	}
 	var enrol struct{ Secret, URL string }
-	if st := s.callWithKey(t, admin, "POST", "/api/v1/me/2fa", nil, &enrol); st != 200 || enrol.Secret == "" {
+	if st := s.callWithKey(t, admin, "POST", "/api/v1/me/2fa", map[string]string{"password": "granite-harbour-violet-77"}, &enrol); st != 200 || enrol.Secret == "" {
 		t.Fatalf("enrol: %d %+v", st, enrol)
 	}
 	code, _ := totp.GenerateCode(enrol.Secret, time.Now())

@@ -156,15 +156,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	mux.Handle("/metrics", metrics.Handler(gatewayMetrics(gw, events)...))
 	mux.Handle("/", httpapi.New(httpapi.Services{
-		Stations:  stations,
-		Charging:  chargingSvc,
-		Accounts:  accounts,
-		Files:     fileStore,
-		Firmware:  campaigns,
-		PKI:       certificates,
-		PublicURL: public,
-		Ready:     db.Ping,
-		Logger:    log,
+		Stations:       stations,
+		Charging:       chargingSvc,
+		Accounts:       accounts,
+		Files:          fileStore,
+		Firmware:       campaigns,
+		PKI:            certificates,
+		PublicURL:      public,
+		Ready:          db.Ping,
+		Logger:         log,
+		TrustedProxies: cfg.TrustedProxies,
 	}))
 
 	srv := &http.Server{

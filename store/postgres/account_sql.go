@@ -27,6 +27,8 @@ var accountQueries = sqldb.AccountQueries{
 
 	RevokeKey: `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1`,
 
+	RevokeKeysBy: `UPDATE api_keys SET revoked_at = $2 WHERE created_by = $1 AND revoked_at IS NULL`,
+
 	TouchKeys: `
 		UPDATE api_keys k SET last_used_at = v.at
 		FROM json_to_recordset($1::json) AS v (id bigint, at timestamptz)

@@ -27,6 +27,8 @@ var accountQueries = sqldb.AccountQueries{
 
 	RevokeKey: `UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1`,
 
+	RevokeKeysBy: `UPDATE api_keys SET revoked_at = ?2 WHERE created_by = ?1 AND revoked_at IS NULL`,
+
 	TouchKeys: `
 		UPDATE api_keys SET last_used_at = v.at
 		FROM (SELECT value ->> 'id' AS id, value ->> 'at' AS at FROM json_each(?1)) AS v

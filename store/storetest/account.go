@@ -126,6 +126,36 @@ func testAPIKeys(t *testing.T, open func(t *testing.T) Store) {
 		wantKind(t, s.RevokeAPIKey(t.Context(), k.ID+100, t0), ladda.NotFound)
 	})
 
+	t.Run("the keys a user made are revoked together, once", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		u := MustCreateUser(t, s, "maker@example.com")
+		var keys []*account.APIKey
+		for i, by := range []int64{u.ID, u.ID, 0} {
+			k := &account.APIKey{Name: "k", Prefix: "p", Hash: []byte{byte(i)}, Scopes: []account.Scope{account.ScopeAdmin}, CreatedBy: by, CreatedAt: t0}
+			if err := s.CreateAPIKey(t.Context(), k); err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, k)
+		}
+		if err := s.RevokeAPIKey(t.Context(), keys[1].ID, t0); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.RevokeKeysBy(t.Context(), u.ID, at(time.Hour))
+		if err != nil || n != 1 {
+			t.Fatalf("RevokeKeysBy = %d, %v; want the one still valid", n, err)
+		}
+		for i, want := range []*time.Time{ptr(at(time.Hour)), ptr(t0), nil} {
+			got, err := s.APIKey(t.Context(), keys[i].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (got.RevokedAt == nil) != (want == nil) || want != nil && !got.RevokedAt.Equal(*want) {
+				t.Errorf("key %d revoked at %v, want %v", i, got.RevokedAt, want)
+			}
+		}
+	})
+
 	t.Run("touch moves last use forward only and skips unknown keys", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)

@@ -118,6 +118,17 @@ func (db *DB) RevokeAPIKey(ctx context.Context, id int64, at time.Time) error {
 	return db.wrap(op, err)
 }
 
+// RevokeKeysBy revokes the keys a user made that are not revoked yet, and returns how many.
+func (db *DB) RevokeKeysBy(ctx context.Context, userID int64, at time.Time) (int64, error) {
+	var n int64
+	err := db.do(ctx, uint64(userID), func(ctx context.Context, r run) error {
+		var err error
+		n, err = r.exec(ctx, db.q.Account.RevokeKeysBy, userID, db.d.time(at))
+		return err
+	})
+	return n, db.wrap("RevokeKeysBy", err)
+}
+
 // TouchAPIKeys moves LastUsedAt forward for many keys in one statement. Unknown keys are
 // skipped.
 func (db *DB) TouchAPIKeys(ctx context.Context, used map[int64]time.Time) error {

@@ -231,6 +231,8 @@ type AccountQueries struct {
 	// RevokeKey (id, at) sets revoked_at unless already set; rows affected is 0 if the key
 	// does not exist.
 	RevokeKey string
+	// RevokeKeysBy (created_by, at) sets revoked_at of the keys a user made that have none.
+	RevokeKeysBy string
 	// TouchKeys (used) takes a JSON array of {"id": key id, "at": time as TextTime} and moves
 	// each key's last_used_at forward to at; unknown ids are skipped.
 	TouchKeys string
