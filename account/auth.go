@@ -20,7 +20,7 @@ const (
 	MailPasswordChanged  = "password_changed"
 	MailTwoFactorChanged = "two_factor_changed"
 	MailNewLogin         = "new_login"
-	MailInvitation       = "password_reset" // an invited user sets a password through a reset link
+	MailInvitation       = "invitation" // an invited user chooses a password through a reset link
 )
 
 // How long the links in emails and a half-finished sign-in stay valid.

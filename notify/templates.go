@@ -26,6 +26,7 @@ type Kind string
 const (
 	VerifyEmail      Kind = "verify_email"       // AccountData: Name, Link, ExpiresIn
 	PasswordReset    Kind = "password_reset"     // AccountData: Name, Link, ExpiresIn
+	Invitation       Kind = "invitation"         // AccountData: Name, Link (to choose a password), ExpiresIn
 	SignupExisting   Kind = "signup_existing"    // AccountData: Name, Link (to reset the password), ExpiresIn; someone tried to sign up with this address
 	PasswordChanged  Kind = "password_changed"   // AccountData: Name, Time
 	TwoFactorChanged Kind = "two_factor_changed" // AccountData: Name, Enabled, Time
@@ -82,6 +83,7 @@ var kinds = map[Kind]struct {
 }{
 	VerifyEmail:      {reflect.TypeFor[AccountData](), true},
 	PasswordReset:    {reflect.TypeFor[AccountData](), true},
+	Invitation:       {reflect.TypeFor[AccountData](), true},
 	SignupExisting:   {reflect.TypeFor[AccountData](), true},
 	PasswordChanged:  {reflect.TypeFor[AccountData](), false},
 	TwoFactorChanged: {reflect.TypeFor[AccountData](), false},

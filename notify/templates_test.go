@@ -13,7 +13,7 @@ import (
 // minimalData returns the least data each kind renders with.
 func minimalData(kind notify.Kind) any {
 	switch kind {
-	case notify.VerifyEmail, notify.PasswordReset, notify.SignupExisting:
+	case notify.VerifyEmail, notify.PasswordReset, notify.SignupExisting, notify.Invitation:
 		return notify.AccountData{Link: "https://ladda.example.com/l"}
 	case notify.SessionStarted, notify.SessionStopped:
 		return notify.SessionData{StationID: "CS-1"}
