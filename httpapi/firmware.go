@@ -54,11 +54,15 @@ func (in *putFirmwareInput) Resolve(ctx huma.Context) []error {
 	return nil
 }
 
-// firmwareBody describes the body of PUT /firmware/{name} in the OpenAPI document.
-var firmwareBody = &huma.RequestBody{
-	Description: "The image, as the station is to download it; at most --max-file-size bytes.",
-	Required:    true,
-	Content:     map[string]*huma.MediaType{"application/octet-stream": {Schema: &huma.Schema{Type: huma.TypeString, Format: "binary"}}},
+// firmwareBody describes the body of PUT /firmware/{name} in the OpenAPI document. Each API gets
+// its own: huma completes the schema when it registers the route, so a shared one would be
+// written by every API built at once.
+func firmwareBody() *huma.RequestBody {
+	return &huma.RequestBody{
+		Description: "The image, as the station is to download it; at most --max-file-size bytes.",
+		Required:    true,
+		Content:     map[string]*huma.MediaType{"application/octet-stream": {Schema: &huma.Schema{Type: huma.TypeString, Format: "binary"}}},
+	}
 }
 
 type firmwareFileOutput struct {

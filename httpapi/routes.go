@@ -97,7 +97,7 @@ func (s *server) routes() []route {
 		{Method: GET, Path: v1 + "/stations/{id}/commands", ID: "list-commands", Summary: "List the commands sent to a station, newest first", Need: read, Errors: []int{404}, handler: handle(s.listCommands)},
 		{Method: GET, Path: v1 + "/stations/{id}/reports", ID: "list-reports", Summary: "List what a station reported about itself, newest first", Need: read, Errors: []int{404}, handler: handle(s.listReports)},
 
-		{Method: PUT, Path: v1 + "/firmware/{name}", ID: "put-firmware", Summary: "Upload a firmware image for stations to download from Ladda", Need: system, Body: firmwareBody, Errors: []int{413, 503}, handler: handle(s.putFirmware)},
+		{Method: PUT, Path: v1 + "/firmware/{name}", ID: "put-firmware", Summary: "Upload a firmware image for stations to download from Ladda", Need: system, Body: firmwareBody(), Errors: []int{413, 503}, handler: handle(s.putFirmware)},
 		{Method: GET, Path: v1 + "/firmware", ID: "list-firmware", Summary: "List the firmware images Ladda serves", Need: system, Errors: []int{503}, handler: handle(s.listFirmware)},
 		{Method: DELETE, Path: v1 + "/firmware/{name}", ID: "delete-firmware", Summary: "Delete a firmware image", Need: system, Status: 204, Errors: []int{404, 503}, handler: handle(s.deleteFirmware)},
 
