@@ -504,8 +504,18 @@ func TestPasswordResetAndChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := token(t, e.mail(t, u.ID, account.MailPasswordReset))
+	if err := e.s.RequestPasswordReset(ctx, "ida@example.org", meta); err != nil {
+		t.Fatal(err)
+	}
+	second := token(t, e.mail(t, u.ID, account.MailPasswordReset))
 	if err := e.s.ResetPassword(ctx, tok, "meadow-quartz-falcon-3", meta); err != nil {
 		t.Fatal(err)
+	}
+	if tok == second {
+		t.Fatal("two reset requests sent the same link")
+	}
+	if err := e.s.ResetPassword(ctx, second, "meadow-quartz-falcon-9", meta); !ladda.IsKind(err, ladda.NotFound) {
+		t.Fatalf("an older reset link worked after the reset: %v", err)
 	}
 	if err := e.s.ResetPassword(ctx, tok, "meadow-quartz-falcon-4", meta); !ladda.IsKind(err, ladda.NotFound) {
 		t.Fatalf("reset token used twice: %v", err)

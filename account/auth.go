@@ -532,6 +532,10 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 	if err := s.store.RevokeSessions(ctx, u.ID, except, s.clock.Now()); err != nil {
 		return ladda.Wrap(op, err)
 	}
+	// A reset link sent before must not undo the change.
+	if err := s.store.ExpireTokens(ctx, u.ID, ResetPasswordToken, s.clock.Now()); err != nil {
+		return ladda.Wrap(op, err)
+	}
 	s.Audit(ctx, p, m, "auth.password_changed", "user:"+itoa(u.ID), "ok", nil)
 	s.Mail(ctx, u.ID, MailPasswordChanged, map[string]any{"Name": u.Name, "Time": s.clock.Now()})
 	return nil
@@ -609,6 +613,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, next string, m Meta)
 		}
 	}
 	if err := s.store.RevokeSessions(ctx, u.ID, 0, now); err != nil {
+		return ladda.Wrap(op, err)
+	}
+	if err := s.store.ExpireTokens(ctx, u.ID, ResetPasswordToken, now); err != nil {
 		return ladda.Wrap(op, err)
 	}
 	_, acct := passwordKeys(u.Email, "")

@@ -266,6 +266,9 @@ type Store interface {
 	// UseToken marks the token used at now and returns it. NotFound when it does not exist,
 	// has another purpose, is used or is expired: one error for all.
 	UseToken(ctx context.Context, hash []byte, purpose TokenPurpose, now time.Time) (*OneTimeToken, error)
+	// ExpireTokens uses up, at at, every unused token of a user with purpose, so that no
+	// link sent before works any more.
+	ExpireTokens(ctx context.Context, userID int64, purpose TokenPurpose, at time.Time) error
 
 	// SetRecoveryCodes replaces a user's recovery codes (nil deletes them).
 	SetRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte) error

@@ -114,6 +114,8 @@ var userQueries = sqldb.UserQueries{
 		WHERE hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
 		RETURNING ` + oneTimeTokenColumns,
 
+	ExpireTokens: `UPDATE one_time_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`,
+
 	DeleteCodes: `DELETE FROM recovery_codes WHERE user_id = $1`,
 
 	InsertCode: `INSERT INTO recovery_codes (user_id, hash) VALUES ($1, $2) ON CONFLICT DO NOTHING`,

@@ -257,6 +257,36 @@ func testThrottles(t *testing.T, open func(t *testing.T) Store) {
 }
 
 func testOneTimeTokens(t *testing.T, open func(t *testing.T) Store) {
+	t.Run("expiring a user's tokens of a purpose uses them up, and only them", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		u := MustCreateUser(t, s, "u@example.com")
+		other := MustCreateUser(t, s, "o@example.com")
+		for _, tok := range []*account.OneTimeToken{
+			{Hash: []byte("r1"), Purpose: account.ResetPasswordToken, UserID: u.ID, CreatedAt: t0, ExpiresAt: at(time.Hour)},
+			{Hash: []byte("r2"), Purpose: account.ResetPasswordToken, UserID: u.ID, CreatedAt: t0, ExpiresAt: at(time.Hour)},
+			{Hash: []byte("v1"), Purpose: account.VerifyEmailToken, UserID: u.ID, CreatedAt: t0, ExpiresAt: at(time.Hour)},
+			{Hash: []byte("o1"), Purpose: account.ResetPasswordToken, UserID: other.ID, CreatedAt: t0, ExpiresAt: at(time.Hour)},
+		} {
+			if err := s.CreateToken(t.Context(), tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.ExpireTokens(t.Context(), u.ID, account.ResetPasswordToken, t0); err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range []string{"r1", "r2"} {
+			_, err := s.UseToken(t.Context(), []byte(h), account.ResetPasswordToken, at(time.Minute))
+			wantKind(t, err, ladda.NotFound)
+		}
+		if _, err := s.UseToken(t.Context(), []byte("v1"), account.VerifyEmailToken, at(time.Minute)); err != nil {
+			t.Errorf("a token of another purpose: %v", err)
+		}
+		if _, err := s.UseToken(t.Context(), []byte("o1"), account.ResetPasswordToken, at(time.Minute)); err != nil {
+			t.Errorf("another user's token: %v", err)
+		}
+	})
+
 	t.Run("a token is used once, for its purpose, before it expires", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)

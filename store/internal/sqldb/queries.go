@@ -352,6 +352,8 @@ type UserQueries struct {
 	// now if it has none and expires after now, and returns its one-time token columns; no
 	// row otherwise. One statement: of racing uses, one returns the row.
 	UseToken string
+	// ExpireTokens (user_id, purpose, at) sets used_at of the user's unused tokens of purpose.
+	ExpireTokens string
 
 	// DeleteCodes (user_id) removes a user's recovery codes.
 	DeleteCodes string

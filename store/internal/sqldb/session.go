@@ -252,6 +252,15 @@ func (db *DB) UseToken(ctx context.Context, hash []byte, purpose account.TokenPu
 	return out, db.wrap(op, err)
 }
 
+// ExpireTokens uses up a user's unused tokens of purpose.
+func (db *DB) ExpireTokens(ctx context.Context, userID int64, purpose account.TokenPurpose, at time.Time) error {
+	err := db.do(ctx, uint64(userID), func(ctx context.Context, r run) error {
+		_, err := r.exec(ctx, db.q.User.ExpireTokens, userID, string(purpose), db.d.time(at))
+		return err
+	})
+	return db.wrap("ExpireTokens", err)
+}
+
 // scanOneTimeTokens reads rows of one-time token columns and closes rows.
 func scanOneTimeTokens(rows *sql.Rows) ([]*account.OneTimeToken, error) {
 	defer rows.Close()
