@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"net"
 	"net/http"
 	"net/netip"
@@ -271,26 +272,12 @@ func (s *server) writeErr(ctx huma.Context, se huma.StatusError) {
 	}
 }
 
-// retryAfter sets Retry-After on a 429 from an error that carries the time.
-func retryAfter(ctx context.Context, err error) string {
-	var ra account.RetryAfter
-	if e, ok := err.(*ladda.Error); ok {
-		for cause := error(e); cause != nil; {
-			if r, ok := cause.(account.RetryAfter); ok {
-				ra = r
-				break
-			}
-			u, ok := cause.(interface{ Unwrap() error })
-			if !ok {
-				break
-			}
-			cause = u.Unwrap()
-		}
-	}
-	if time.Time(ra).IsZero() {
+// retryAfter is the Retry-After of a TooManyRequests error that says until when: whole
+// seconds from now, at least 1; "" when err does not say.
+func retryAfter(err error) string {
+	var until account.RetryAfter
+	if !errors.As(err, &until) {
 		return ""
 	}
-	secs := int(time.Until(time.Time(ra)).Seconds()) + 1
-	_ = ctx
-	return strconv.Itoa(max(secs, 1))
+	return strconv.Itoa(max(int(time.Until(time.Time(until)).Seconds())+1, 1))
 }

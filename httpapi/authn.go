@@ -193,7 +193,7 @@ func (s *server) resetPassword(ctx context.Context, in *passwordResetInput) (*ac
 
 // withRetryAfter turns a TooManyRequests error into a 429 that says when to try again.
 func (s *server) withRetryAfter(ctx context.Context, err error) error {
-	if secs := retryAfter(ctx, err); secs != "" {
+	if secs := retryAfter(err); secs != "" {
 		return &retryError{StatusError: s.fail(ctx, "auth", err), after: secs}
 	}
 	return err
