@@ -152,3 +152,30 @@ func ceilRat(r *big.Rat) *big.Int {
 	}
 	return q
 }
+
+// MarshalText writes a as a decimal string ("0.4567"), so that JSON carries money as text,
+// never as a floating-point number.
+func (a Amount) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText reads a decimal string as ParseAmount does.
+func (a *Amount) UnmarshalText(b []byte) error {
+	v, err := ParseAmount(string(b))
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}
+
+// MarshalText writes q as a decimal string.
+func (q Quantity) MarshalText() ([]byte, error) { return []byte(q.String()), nil }
+
+// UnmarshalText reads a decimal string as ParseQuantity does.
+func (q *Quantity) UnmarshalText(b []byte) error {
+	v, err := ParseQuantity(string(b))
+	if err != nil {
+		return err
+	}
+	*q = v
+	return nil
+}

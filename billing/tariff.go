@@ -338,3 +338,22 @@ func (t *tariff) clocks() []int {
 	slices.Sort(m)
 	return slices.Compact(m)
 }
+
+// MarshalText writes the OCPI name of t.
+func (t ComponentType) MarshalText() ([]byte, error) {
+	if t == 0 || int(t) >= len(componentTypeNames) {
+		return nil, ladda.Errorf(ladda.Invalid, "billing.ComponentType", "unknown component type %d", t)
+	}
+	return []byte(t.String()), nil
+}
+
+// UnmarshalText reads an OCPI name such as "PARKING_TIME".
+func (t *ComponentType) UnmarshalText(b []byte) error {
+	for i, name := range componentTypeNames {
+		if i > 0 && name == string(b) {
+			*t = ComponentType(i)
+			return nil
+		}
+	}
+	return ladda.Errorf(ladda.Invalid, "billing.ComponentType", "unknown component type %q (ENERGY, FLAT, TIME, PARKING_TIME)", b)
+}
