@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -576,34 +575,10 @@ func testFirmwareCampaigns(t *testing.T, open func(t *testing.T) Store) {
 		s := open(t)
 		MustCreateStation(t, s, "CS-1")
 		c := MustCreateCampaign(t, s, NewCampaign("c"), NewTargets(1, "CS-1"))
-		const n = 8
-		var (
-			wg      sync.WaitGroup
-			mu      sync.Mutex
-			winners []int
-		)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				ok, err := s.ChangeTarget(t.Context(), c.ID, "CS-1", []firmware.TargetStatus{firmware.TargetPending},
-					firmware.TargetChange{Status: firmware.TargetSending, Detail: fmt.Sprint("writer ", i), CommandID: int64(i + 1), Attempts: i + 1, At: at(time.Minute)})
-				if err != nil {
-					t.Error(err)
-				}
-				if ok {
-					mu.Lock()
-					winners = append(winners, i)
-					mu.Unlock()
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-		if len(winners) != 1 {
-			t.Fatalf("%d changes applied, want 1", len(winners))
-		}
-		w := winners[0]
+		w := oneWins(t, 8, func(i int) (bool, error) {
+			return s.ChangeTarget(t.Context(), c.ID, "CS-1", []firmware.TargetStatus{firmware.TargetPending},
+				firmware.TargetChange{Status: firmware.TargetSending, Detail: fmt.Sprint("writer ", i), CommandID: int64(i + 1), Attempts: i + 1, At: at(time.Minute)})
+		})
 		if got := mustTarget(t, s, c.ID, "CS-1"); got.Status != firmware.TargetSending || got.CommandID != int64(w+1) || got.Attempts != w+1 || got.Detail != fmt.Sprint("writer ", w) {
 			t.Errorf("after the race: %+v, want Sending by writer %d", got, w)
 		}

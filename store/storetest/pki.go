@@ -3,7 +3,6 @@ package storetest
 import (
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -306,34 +305,10 @@ func testPKI(t *testing.T, open func(t *testing.T) Store) {
 		s := open(t)
 		MustCreateStation(t, s, "CS-1")
 		c := MustRecordCertificate(t, s, NewCertificate("CS-1", kindStation))
-		const n = 8
-		var (
-			wg      sync.WaitGroup
-			mu      sync.Mutex
-			winners []int
-		)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				ok, err := s.ChangeCertificate(t.Context(), c.ID, []pki.CertStatus{pki.CertRequested},
-					pki.CertChange{Status: pki.CertIssued, SerialNumber: fmt.Sprintf("%02x", i+1), Detail: fmt.Sprint("writer ", i), CommandID: int64(i + 1), At: at(time.Minute)})
-				if err != nil {
-					t.Error(err)
-				}
-				if ok {
-					mu.Lock()
-					winners = append(winners, i)
-					mu.Unlock()
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-		if len(winners) != 1 {
-			t.Fatalf("%d changes applied, want 1", len(winners))
-		}
-		w := winners[0]
+		w := oneWins(t, 8, func(i int) (bool, error) {
+			return s.ChangeCertificate(t.Context(), c.ID, []pki.CertStatus{pki.CertRequested},
+				pki.CertChange{Status: pki.CertIssued, SerialNumber: fmt.Sprintf("%02x", i+1), Detail: fmt.Sprint("writer ", i), CommandID: int64(i + 1), At: at(time.Minute)})
+		})
 		if got := MustCertificate(t, s, c.ID); got.Status != pki.CertIssued || got.CommandID != int64(w+1) ||
 			got.SerialNumber != fmt.Sprintf("%02x", w+1) || got.Detail != fmt.Sprint("writer ", w) {
 			t.Errorf("after the race: %+v, want Issued by writer %d", got, w)

@@ -502,35 +502,12 @@ func testReservations(t *testing.T, open func(t *testing.T) Store) {
 		s := open(t)
 		MustCreateStation(t, s, "CS-1")
 		r := MustCreateReservation(t, s, newReservation("CS-1", 1, "T", time.Hour, 2*time.Hour))
-		const n = 16
-		var (
-			wg      sync.WaitGroup
-			mu      sync.Mutex
-			winners []int
-		)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				ok, err := s.ChangeReservation(t.Context(), r.ID, []charging.ReservationStatus{charging.ReservationScheduled},
-					charging.ReservationChange{Status: charging.ReservationSending, CommandID: int64(i + 1)})
-				if err != nil {
-					t.Error(err)
-				}
-				if ok {
-					mu.Lock()
-					winners = append(winners, i)
-					mu.Unlock()
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-		if len(winners) != 1 {
-			t.Fatalf("%d changes applied, want 1", len(winners))
-		}
-		if got := MustReservation(t, s, r.ID); got.Status != charging.ReservationSending || got.CommandID != int64(winners[0]+1) {
-			t.Errorf("after the race: %s with command %d, want Sending with %d", got.Status, got.CommandID, winners[0]+1)
+		w := oneWins(t, 16, func(i int) (bool, error) {
+			return s.ChangeReservation(t.Context(), r.ID, []charging.ReservationStatus{charging.ReservationScheduled},
+				charging.ReservationChange{Status: charging.ReservationSending, CommandID: int64(i + 1)})
+		})
+		if got := MustReservation(t, s, r.ID); got.Status != charging.ReservationSending || got.CommandID != int64(w+1) {
+			t.Errorf("after the race: %s with command %d, want Sending with %d", got.Status, got.CommandID, w+1)
 		}
 	})
 

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -209,4 +210,36 @@ func wantPtr[T comparable](tb testing.TB, name string, got, want *T) {
 	if (got == nil) != (want == nil) || (got != nil && *got != *want) {
 		tb.Errorf("%s = %s, want %s", name, fmtPtr(got), fmtPtr(want))
 	}
+}
+
+// oneWins runs n writers of change at once, each with its index, and fails the test unless
+// exactly one of them reports that its change applied; it returns that one's index.
+func oneWins(t *testing.T, n int, change func(i int) (bool, error)) int {
+	t.Helper()
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		winners []int
+	)
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			ok, err := change(i)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				winners = append(winners, i)
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if len(winners) != 1 {
+		t.Fatalf("%d changes applied, want 1", len(winners))
+	}
+	return winners[0]
 }
