@@ -294,6 +294,9 @@ func TestRemoteStop(t *testing.T) {
 			st := e.mustRemoteStation(t, id, version, nil)
 			start := func() int64 {
 				res := e.call(t, http.MethodPost, "/api/v1/stations/"+id+"/remote-start", map[string]any{"idToken": token, "evseId": 1}).mustRemoteStart(t, http.StatusCreated)
+				// Ladda knows the transaction once it stored it; a 1.6 station knows its id only
+				// when the answer reached it, a moment later.
+				eventually(t, "started at the station", func() bool { _, ok := st.Session(1); return ok })
 				return res.Transaction.ID
 			}
 			txID := start()
