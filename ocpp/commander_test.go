@@ -132,14 +132,16 @@ func TestCommanderExecutesVersionNeutralCommands(t *testing.T) {
 		{"EX-201", station.UnlockConnector{EVSEID: 1, ConnectorID: 1}, "Unlocked", `UnlockConnector {"evseId":1,"connectorId":1}`},
 		{"EX-16", station.UnlockConnector{EVSEID: 2, ConnectorID: 1}, "Unlocked", `UnlockConnector {"connectorId":2}`},
 		{"EX-201", station.ClearCache{}, "Accepted", `ClearCache {}`},
-		{"EX-16", station.RequestStart{EVSEID: 2, IDToken: "TAG-R", RemoteStartID: 5}, "Accepted", `RemoteStartTransaction {"connectorId":2,"idTag":"TAG-R"}`}, // connector 1 was made inoperative above
-		{"EX-201", station.RequestStart{IDToken: "TAG-R", RemoteStartID: 6}, "Accepted", `RequestStartTransaction {"idToken":{"idToken":"TAG-R","type":"Central"},"remoteStartId":6}`},
+		// Reservations before the remote starts: the simulated stations start charging on their
+		// own time, and a reservation on a busy connector is refused as Occupied.
 		{"EX-16", station.ReserveNow{ReservationID: 7, EVSEID: 2, IDToken: "TAG-V", GroupID: "FLEET", ExpiresAt: expiry}, "Accepted",
 			`ReserveNow {"connectorId":2,"expiryDate":"` + expiryText + `","idTag":"TAG-V","parentIdTag":"FLEET","reservationId":7}`},
 		{"EX-16", station.CancelReservation{ReservationID: 7}, "Accepted", `CancelReservation {"reservationId":7}`},
 		{"EX-201", station.ReserveNow{ReservationID: 8, ConnectorType: "cType2", IDToken: "TAG-V", TokenType: "ISO14443", GroupID: "FLEET", ExpiresAt: expiry}, "Accepted",
 			`ReserveNow {"id":8,"expiryDateTime":"` + expiryText + `","connectorType":"cType2","idToken":{"idToken":"TAG-V","type":"ISO14443"},"groupIdToken":{"idToken":"FLEET","type":"Central"}}`},
 		{"EX-201", station.CancelReservation{ReservationID: 9}, "Rejected", `CancelReservation {"reservationId":9}`},
+		{"EX-16", station.RequestStart{EVSEID: 2, IDToken: "TAG-R", RemoteStartID: 5}, "Accepted", `RemoteStartTransaction {"connectorId":2,"idTag":"TAG-R"}`}, // connector 1 was made inoperative above
+		{"EX-201", station.RequestStart{IDToken: "TAG-R", RemoteStartID: 6}, "Accepted", `RequestStartTransaction {"idToken":{"idToken":"TAG-R","type":"Central"},"remoteStartId":6}`},
 		// Resets last: the simulated stations reboot after answering.
 		{"EX-16", station.Reset{Kind: station.ResetSoft}, "Accepted", `Reset {"type":"Soft"}`},
 		{"EX-201", station.Reset{Kind: station.ResetHard}, "Accepted", `Reset {"type":"Immediate"}`},
