@@ -37,18 +37,18 @@ func (t ComponentType) String() string {
 // matching element wins. MinPrice and MaxPrice, when set, bound the total excluding tax, have
 // no more decimals than the currency's minor unit, and MinPrice <= MaxPrice.
 type Tariff struct {
-	ID       string
-	Currency string
-	Elements []Element
-	MinPrice *Amount // excluding tax; nil: no minimum
-	MaxPrice *Amount // excluding tax; nil: no maximum
+	ID       string    `json:"-"`
+	Currency string    `json:"currency"`
+	Elements []Element `json:"elements"`
+	MinPrice *Amount   `json:"minPrice,omitempty"` // excluding tax; nil: no minimum
+	MaxPrice *Amount   `json:"maxPrice,omitempty"` // excluding tax; nil: no maximum
 }
 
 // Element is a group of price components that apply together when all of its restrictions
 // match. Rules: at least one component, at most one per type.
 type Element struct {
-	Components   []Component
-	Restrictions Restrictions
+	Components   []Component  `json:"components"`
+	Restrictions Restrictions `json:"restrictions"`
 }
 
 // Component is the price of one dimension.
@@ -58,9 +58,9 @@ type Element struct {
 // ParkingTime. StepSize is in Wh for Energy and in seconds for Time and ParkingTime; 0 or 1
 // means no rounding, Flat ignores it, and it is never negative.
 type Component struct {
-	Type     ComponentType
-	Price    Amount
-	StepSize int
+	Type     ComponentType `json:"type"`
+	Price    Amount        `json:"price"`
+	StepSize int           `json:"stepSize,omitempty"`
 }
 
 // Restrictions limit when an Element applies. A nil or empty field does not restrict; an

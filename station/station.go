@@ -37,6 +37,7 @@ type Station struct {
 	Registration Registration
 	Credential   Credential // zero when the station authenticates by client certificate only
 	OrgID        int64      // the operator organisation that owns it; 0: only administrators see it
+	SiteID       int64      // the site it stands at; 0: none
 
 	Connected   bool
 	OCPPVersion string    // "1.6" or "2.0.1": the version of its last connection
@@ -165,6 +166,7 @@ type Update struct {
 	Registration *Registration
 	Credential   *Credential
 	OrgID        *int64 // 0 takes the station out of every organisation
+	SiteID       *int64 // 0 takes the station off its site
 }
 
 // Store keeps stations. Implementations must be safe for concurrent use. Errors are
@@ -196,4 +198,5 @@ type Store interface {
 	CommandLog
 	SettingStore
 	ReportStore
+	SiteStore
 }

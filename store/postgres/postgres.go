@@ -96,6 +96,8 @@ var queries = sqldb.Queries{
 	Reservation: reservationQueries,
 	Firmware:    firmwareQueries,
 	PKI:         pkiQueries,
+	Site:        siteQueries,
+	Billing:     billingQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "postgres", Time: sqldb.EncodeNativeTime}

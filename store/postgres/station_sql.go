@@ -5,7 +5,7 @@ import "github.com/ladda-csms/ladda/store/internal/sqldb"
 // The SQL of station.Store. Contracts: sqldb.StationQueries.
 
 const stationColumns = `s.id, s.description, s.registration, s.credential_salt, s.credential_hash, s.connected,
-	s.ocpp_version, s.last_seen, s.boot, s.booted_at, s.created_at, s.updated_at, s.org_id,
+	s.ocpp_version, s.last_seen, s.boot, s.booted_at, s.created_at, s.updated_at, s.org_id, s.site_id,
 	c.evse_id, c.connector_id, c.status, c.error_code, c.info, c.updated_at`
 
 var stationQueries = sqldb.StationQueries{
@@ -32,7 +32,8 @@ var stationQueries = sqldb.StationQueries{
 			credential_salt = CASE WHEN $4::boolean THEN $5::bytea ELSE credential_salt END,
 			credential_hash = CASE WHEN $4::boolean THEN $6::bytea ELSE credential_hash END,
 			updated_at      = $7,
-			org_id          = CASE WHEN $8::boolean THEN $9::bigint ELSE org_id END
+			org_id          = CASE WHEN $8::boolean THEN $9::bigint ELSE org_id END,
+			site_id         = CASE WHEN $10::boolean THEN $11::bigint ELSE site_id END
 		WHERE id = $1`,
 
 	Delete: `DELETE FROM stations WHERE id = $1`,

@@ -92,6 +92,8 @@ var queries = sqldb.Queries{
 	Reservation: reservationQueries,
 	Firmware:    firmwareQueries,
 	PKI:         pkiQueries,
+	Site:        siteQueries,
+	Billing:     billingQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "sqlite", Time: sqldb.EncodeTextTime}

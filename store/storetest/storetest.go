@@ -16,6 +16,7 @@ import (
 
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/account"
+	"github.com/ladda-csms/ladda/billing"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/pki"
@@ -30,6 +31,7 @@ type Store interface {
 	account.Store
 	firmware.Store
 	pki.Store
+	billing.Store
 	Ping(ctx context.Context) error
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
 	// Reseal rewrites every sealed value under the keyring's primary key.
@@ -55,6 +57,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Reservation", func(t *testing.T) { testReservations(t, open) })
 	t.Run("FirmwareCampaign", func(t *testing.T) { testFirmwareCampaigns(t, open) })
 	t.Run("PKI", func(t *testing.T) { testPKI(t, open) })
+	t.Run("Site", func(t *testing.T) { testSites(t, open) })
+	t.Run("Tariff", func(t *testing.T) { testTariffs(t, open) })
+	t.Run("CDR", func(t *testing.T) { testCDRs(t, open) })
 	t.Run("APIKey", func(t *testing.T) { testAPIKeys(t, open) })
 	t.Run("Organisation", func(t *testing.T) { testOrganisations(t, open) })
 	t.Run("User", func(t *testing.T) { testUsers(t, open) })

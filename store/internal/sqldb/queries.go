@@ -14,7 +14,7 @@ import (
 //
 //	station:     id, description, registration, credential_salt, credential_hash, connected,
 //	             ocpp_version, last_seen, boot (JSON text), booted_at, created_at, updated_at,
-//	             org_id (NULL: none)
+//	             org_id (NULL: none), site_id (NULL: none)
 //	connector:   evse_id, connector_id, status, error_code, info, updated_at (all NULL for a
 //	             station without connectors, in a LEFT JOIN)
 //	transaction: id, station_id, station_tx_id, start_key, evse_id, connector_id, id_token,
@@ -59,6 +59,13 @@ import (
 //	certificate: id, station_id, kind, csr, status, detail, serial_number, subject, not_before,
 //	             not_after, pem, command_id, requested_at, updated_at
 //	root:        name, kind, pem, subject, not_after, created_at
+//	site:        id, org_id (NULL: none), name, address, postal_code, city, country, region,
+//	             time_zone, created_at, updated_at
+//	tariff:      id, org_id (NULL: none), name, currency, body (JSON text), created_at,
+//	             updated_at
+//	assignment:  id, tariff_id, station_id (NULL: none), site_id (NULL: none),
+//	             customer_group, created_at
+//	cdr:         id, body (JSON text)
 type Queries struct {
 	Station     StationQueries
 	Charging    ChargingQueries
@@ -74,6 +81,8 @@ type Queries struct {
 	Reservation ReservationQueries
 	Firmware    FirmwareQueries
 	PKI         PKIQueries
+	Site        SiteQueries
+	Billing     BillingQueries
 }
 
 // StationQueries are the statements of station.Store.
@@ -679,6 +688,75 @@ type PKIQueries struct {
 	RootsOfKind string `sqldb:"read"`
 	// DeleteRoot (name) removes a root; rows affected is 0 if it does not exist.
 	DeleteRoot string
+}
+
+// SiteQueries are the statements of station.SiteStore.
+type SiteQueries struct {
+	// Insert (org_id nullable, name, address, postal_code, city, country, region, time_zone,
+	// created_at, updated_at) inserts a site and returns its id.
+	Insert string
+	// Get (id) returns the site columns.
+	Get string `sqldb:"read"`
+	// List (org_id nullable: every site) returns the site columns by id.
+	List string `sqldb:"read"`
+	// Update (id, name, address, postal_code, city, country, region, time_zone, updated_at)
+	// sets those columns; rows affected is 0 for an unknown site.
+	Update string
+	// Delete (id) removes the site unless a station stands at it; rows affected is 0 then, or
+	// for an unknown site.
+	Delete string
+	// Exists (id) returns one row if the site exists.
+	Exists string
+}
+
+// BillingQueries are the statements of billing.Store.
+type BillingQueries struct {
+	// InsertTariff (org_id nullable, name, currency, body, created_at, updated_at) inserts a
+	// tariff and returns its id.
+	InsertTariff string
+	// Tariff (id) returns the tariff columns.
+	Tariff string `sqldb:"read"`
+	// Tariffs (org_id nullable: every tariff) returns the tariff columns by id.
+	Tariffs string `sqldb:"read"`
+	// UpdateTariff (id, name, currency, body, updated_at) sets those columns; rows affected is
+	// 0 for an unknown tariff.
+	UpdateTariff string
+	// DeleteTariff (id) removes a tariff and, by cascade, its assignments.
+	DeleteTariff string
+	// TariffExists (id) returns one row if the tariff exists.
+	TariffExists string
+	// InsertAssignment (tariff_id, station_id nullable, site_id nullable, customer_group,
+	// created_at) inserts an assignment and returns its id, or returns no row when the place
+	// has a tariff for the group already.
+	InsertAssignment string
+	// Assignments (tariff_id) returns the assignment columns of a tariff by id.
+	Assignments string `sqldb:"read"`
+	// AssignmentsAt (station_id) returns the assignment columns of the assignments to the
+	// station and to its site, by id.
+	AssignmentsAt string `sqldb:"read"`
+	// DeleteAssignment (id) removes an assignment; rows affected is 0 for an unknown one.
+	DeleteAssignment string
+	// InsertPrice (transaction_id, tariff_id, body, created_at) inserts a transaction's price
+	// unless it has one; rows affected is 0 then.
+	InsertPrice string
+	// Price (transaction_id) returns the body of a transaction's price.
+	Price string
+	// TransactionExists (id) returns one row if the transaction exists.
+	TransactionExists string
+	// InsertCDR (transaction_id, station_id, org_id, site_id, tariff_id, id_token, user_id,
+	// token_org_id, currency, total, issued_at, body) inserts a CDR and returns its id, or
+	// returns no row when the transaction has one already.
+	InsertCDR string
+	// CDROfTransaction (transaction_id) returns the cdr columns.
+	CDROfTransaction string
+	// CDR (id) returns the cdr columns.
+	CDR string `sqldb:"read"`
+	// CDRs (org_id nullable, user_id nullable, token_org_id nullable, station_id nullable,
+	// before: id <, limit nullable: no limit) returns the cdr columns by id, descending.
+	CDRs string `sqldb:"read"`
+	// Unbilled (limit) returns the ids of stopped transactions that have a price but no CDR,
+	// by id.
+	Unbilled string `sqldb:"read"`
 }
 
 // The tags of Queries fields: `sqldb:"optional"` marks a statement an engine may leave empty;

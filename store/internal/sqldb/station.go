@@ -108,15 +108,15 @@ func scanStations(rows *sql.Rows) ([]*station.Station, error) {
 			evse, conn                  sql.NullInt64
 			status, errCode, info, ovsn sql.NullString
 			id, reg                     string
-			org                         sql.NullInt64
+			org, site                   sql.NullInt64
 		)
 		err := rows.Scan(&id, &s.Description, &reg, &salt, &hash, &s.Connected, &ovsn, &lastSeen, &boot, &bootedAt, &createdAt, &updatedAt,
-			&org, &evse, &conn, &status, &errCode, &info, &cUpd)
+			&org, &site, &evse, &conn, &status, &errCode, &info, &cUpd)
 		if err != nil {
 			return nil, err
 		}
 		if cur == nil || string(cur.ID) != id {
-			s.ID, s.Registration, s.OCPPVersion, s.OrgID = ladda.StationID(id), station.Registration(reg), ovsn.String, org.Int64
+			s.ID, s.Registration, s.OCPPVersion, s.OrgID, s.SiteID = ladda.StationID(id), station.Registration(reg), ovsn.String, org.Int64, site.Int64
 			if len(hash) > 0 {
 				s.Credential = station.Credential{Salt: salt, Hash: hash}
 			}
@@ -146,7 +146,7 @@ func scanStations(rows *sql.Rows) ([]*station.Station, error) {
 }
 
 // UpdateStation applies u and returns the station as it is now. Errors: NotFound for an
-// unknown station or organisation.
+// unknown station, organisation or site.
 func (db *DB) UpdateStation(ctx context.Context, id ladda.StationID, u station.Update, at time.Time) (*station.Station, error) {
 	const op = "UpdateStation"
 	var (
@@ -157,17 +157,23 @@ func (db *DB) UpdateStation(ctx context.Context, id ladda.StationID, u station.U
 	if u.Credential != nil {
 		setCred, salt, hash = true, nullBytes(u.Credential.Salt), nullBytes(u.Credential.Hash)
 	}
-	var org int64
+	var org, site int64
 	if u.OrgID != nil {
 		org = *u.OrgID
+	}
+	if u.SiteID != nil {
+		site = *u.SiteID
 	}
 	err := db.do(ctx, keyOf(string(id)), func(ctx context.Context, r run) error {
 		out = nil
 		if err := db.mustOrg(ctx, r, op, org); err != nil {
 			return err
 		}
+		if err := db.mustSite(ctx, r, op, site); err != nil {
+			return err
+		}
 		n, err := r.exec(ctx, db.q.Station.Update, string(id), nullString(u.Description), nullString(u.Registration), setCred, salt, hash, db.d.time(at),
-			u.OrgID != nil, nullID(org))
+			u.OrgID != nil, nullID(org), u.SiteID != nil, nullID(site))
 		if err != nil {
 			return err
 		}

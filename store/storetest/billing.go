@@ -1,0 +1,271 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ladda-csms/ladda"
+	"github.com/ladda-csms/ladda/account"
+	"github.com/ladda-csms/ladda/billing"
+	"github.com/ladda-csms/ladda/charging"
+	"github.com/ladda-csms/ladda/station"
+)
+
+// MustCreateSite stores a site in Sweden of organisation org (0: none).
+func MustCreateSite(tb testing.TB, s Store, name string, org int64) *station.Site {
+	tb.Helper()
+	site := &station.Site{OrgID: org, Name: name, Address: "Storgatan 1", PostalCode: "111 22", City: "Stockholm",
+		Country: "SE", TimeZone: "Europe/Stockholm", CreatedAt: t0, UpdatedAt: t0}
+	if err := s.CreateSite(tb.Context(), site); err != nil {
+		tb.Fatalf("CreateSite(%s): %v", name, err)
+	}
+	return site
+}
+
+// MustCreateTariff stores a tariff of org (0: none) charging price per kWh in SEK.
+func MustCreateTariff(tb testing.TB, s Store, name, price string, org int64) *billing.StoredTariff {
+	tb.Helper()
+	p, err := billing.ParseAmount(price)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	t := &billing.StoredTariff{OrgID: org, Name: name, Tariff: billing.Tariff{Currency: "SEK",
+		Elements: []billing.Element{{Components: []billing.Component{{Type: billing.Energy, Price: p}}}}}, CreatedAt: t0, UpdatedAt: t0}
+	if err := s.CreateTariff(tb.Context(), t); err != nil {
+		tb.Fatalf("CreateTariff(%s): %v", name, err)
+	}
+	return t
+}
+
+func testSites(t *testing.T, open func(t *testing.T) Store) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	org := MustCreateOrg(t, s, "CPO", account.OperatorOrg)
+	a := MustCreateSite(t, s, "Depot", org.ID)
+	b := MustCreateSite(t, s, "Mall", 0)
+	if a.ID == 0 || a.ID == b.ID {
+		t.Fatalf("site ids %d, %d", a.ID, b.ID)
+	}
+	if err := s.CreateSite(ctx, &station.Site{OrgID: 999, Name: "x", Country: "SE", TimeZone: "UTC"}); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("site of an unknown organisation: %v, want not found", err)
+	}
+	got, err := s.Site(ctx, a.ID)
+	if err != nil || *got != *a {
+		t.Fatalf("Site = %+v, %v; want %+v", got, err, a)
+	}
+	if list, err := s.Sites(ctx, org.ID); err != nil || len(list) != 1 || list[0].ID != a.ID {
+		t.Errorf("Sites(org) = %v, %v", list, err)
+	}
+	if list, err := s.Sites(ctx, 0); err != nil || len(list) != 2 {
+		t.Errorf("Sites(0) = %d sites, %v; want 2", len(list), err)
+	}
+	a.City, a.TimeZone, a.UpdatedAt = "Göteborg", "Europe/Oslo", at(time.Hour)
+	if err := s.UpdateSite(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Site(ctx, a.ID); got.City != "Göteborg" || got.TimeZone != "Europe/Oslo" || !got.UpdatedAt.Equal(at(time.Hour)) || got.OrgID != org.ID {
+		t.Errorf("after update: %+v", got)
+	}
+	if err := s.UpdateSite(ctx, &station.Site{ID: 999, Name: "x"}); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("update of an unknown site: %v", err)
+	}
+
+	// A station stands at a site; the site cannot go while it does.
+	MustCreateStation(t, s, "SITE-1")
+	if _, err := s.UpdateStation(ctx, "SITE-1", station.Update{SiteID: &a.ID}, at(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if st := MustStation(t, s, "SITE-1"); st.SiteID != a.ID {
+		t.Errorf("station's site = %d, want %d", st.SiteID, a.ID)
+	}
+	none := int64(12345)
+	if _, err := s.UpdateStation(ctx, "SITE-1", station.Update{SiteID: &none}, at(time.Minute)); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("station to an unknown site: %v, want not found", err)
+	}
+	if err := s.DeleteSite(ctx, a.ID); !ladda.IsKind(err, ladda.Conflict) {
+		t.Errorf("deleting a site with a station: %v, want conflict", err)
+	}
+	zero := int64(0)
+	if _, err := s.UpdateStation(ctx, "SITE-1", station.Update{SiteID: &zero}, at(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSite(ctx, a.ID); err != nil {
+		t.Errorf("deleting an empty site: %v", err)
+	}
+	if err := s.DeleteSite(ctx, a.ID); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("deleting it again: %v, want not found", err)
+	}
+}
+
+func testTariffs(t *testing.T, open func(t *testing.T) Store) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	org := MustCreateOrg(t, s, "CPO", account.OperatorOrg)
+	std := MustCreateTariff(t, s, "Standard", "3.50", org.ID)
+	mem := MustCreateTariff(t, s, "Members", "2.9999", org.ID)
+	MustCreateTariff(t, s, "Other", "1", 0)
+
+	got, err := s.Tariff(ctx, std.ID)
+	if err != nil || got.Name != "Standard" || got.OrgID != org.ID || got.Tariff.Currency != "SEK" || got.Tariff.Elements[0].Components[0].Price.String() != "3.5" {
+		t.Fatalf("Tariff = %+v, %v", got, err)
+	}
+	if list, err := s.Tariffs(ctx, org.ID); err != nil || len(list) != 2 || list[1].Tariff.Elements[0].Components[0].Price.String() != "2.9999" {
+		t.Errorf("Tariffs(org) = %v, %v", list, err)
+	}
+	pre, _ := billing.ParseAmount("300")
+	std.Name, std.PricesIncludeTax, std.Preauthorize, std.UpdatedAt = "Standard 2", true, &pre, at(time.Hour)
+	if err := s.UpdateTariff(ctx, std); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Tariff(ctx, std.ID); got.Name != "Standard 2" || !got.PricesIncludeTax || got.Preauthorize == nil || got.Preauthorize.String() != "300" {
+		t.Errorf("after update: %+v", got)
+	}
+
+	// Where they apply: the station's own tariffs and its site's.
+	site := MustCreateSite(t, s, "Depot", org.ID)
+	MustCreateStation(t, s, "TAR-1")
+	MustCreateStation(t, s, "TAR-2")
+	if _, err := s.UpdateStation(ctx, "TAR-1", station.Update{SiteID: &site.ID}, t0); err != nil {
+		t.Fatal(err)
+	}
+	assign := func(a billing.Assignment) (*billing.Assignment, error) {
+		a.CreatedAt = t0
+		return &a, s.Assign(ctx, &a)
+	}
+	onSite, err := assign(billing.Assignment{TariffID: std.ID, SiteID: site.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := assign(billing.Assignment{TariffID: mem.ID, StationID: "TAR-1", CustomerGroup: "members"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := assign(billing.Assignment{TariffID: mem.ID, SiteID: site.ID}); !ladda.IsKind(err, ladda.Conflict) {
+		t.Errorf("a second tariff for everyone on the site: %v, want conflict", err)
+	}
+	for name, a := range map[string]billing.Assignment{
+		"unknown tariff":  {TariffID: 999, StationID: "TAR-1"},
+		"unknown station": {TariffID: std.ID, StationID: "NOPE"},
+		"unknown site":    {TariffID: std.ID, SiteID: 999},
+	} {
+		if _, err := assign(a); !ladda.IsKind(err, ladda.NotFound) {
+			t.Errorf("%s: %v, want not found", name, err)
+		}
+	}
+	if _, err := assign(billing.Assignment{TariffID: std.ID, StationID: "TAR-1", SiteID: site.ID}); !ladda.IsKind(err, ladda.Invalid) {
+		t.Errorf("station and site at once: %v, want invalid", err)
+	}
+	if list, err := s.Assignments(ctx, 0, "TAR-1"); err != nil || len(list) != 2 || list[0].SiteID != site.ID || list[1].StationID != "TAR-1" || list[1].CustomerGroup != "members" {
+		t.Errorf("Assignments at TAR-1 = %+v, %v", list, err)
+	}
+	if list, err := s.Assignments(ctx, 0, "TAR-2"); err != nil || len(list) != 0 {
+		t.Errorf("Assignments at TAR-2 = %+v, %v; want none", list, err)
+	}
+	if list, err := s.Assignments(ctx, std.ID, ""); err != nil || len(list) != 1 || list[0].ID != onSite.ID {
+		t.Errorf("Assignments of the standard tariff = %+v, %v", list, err)
+	}
+	if err := s.Unassign(ctx, onSite.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Unassign(ctx, onSite.ID); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("unassigning twice: %v", err)
+	}
+	// Deleting a tariff takes its assignments along.
+	if err := s.DeleteTariff(ctx, mem.ID); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := s.Assignments(ctx, 0, "TAR-1"); len(list) != 0 {
+		t.Errorf("assignments of a deleted tariff remain: %+v", list)
+	}
+	if _, err := s.Tariff(ctx, mem.ID); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("deleted tariff: %v", err)
+	}
+}
+
+func testCDRs(t *testing.T, open func(t *testing.T) Store) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	org := MustCreateOrg(t, s, "CPO", account.OperatorOrg)
+	tariff := MustCreateTariff(t, s, "Standard", "3.50", org.ID)
+	MustCreateStation(t, s, "CDR-1")
+	tx := MustStart(t, s, newTx("CDR-1", 1, "TAG", 0))
+	other := MustStart(t, s, newTx("CDR-1", 2, "TAG2", time.Minute))
+
+	// A price is frozen once; a second freeze gets the first.
+	p := &billing.FrozenPrice{TransactionID: tx.ID, TariffID: tariff.ID, TariffName: "Standard", Tariff: *tariff,
+		Place: billing.Place{Country: "SE", TimeZone: "Europe/Stockholm"}, FrozenAt: t0}
+	if created, err := s.FreezePrice(ctx, p); err != nil || !created {
+		t.Fatalf("FreezePrice = %v, %v", created, err)
+	}
+	again := &billing.FrozenPrice{TransactionID: tx.ID, TariffID: 777, TariffName: "Later", FrozenAt: at(time.Hour)}
+	if created, err := s.FreezePrice(ctx, again); err != nil || created || again.TariffID != tariff.ID || again.TariffName != "Standard" {
+		t.Errorf("second FreezePrice = %v, %v, %+v; want the first price", created, err, again)
+	}
+	if _, err := s.FreezePrice(ctx, &billing.FrozenPrice{TransactionID: 99999, FrozenAt: t0}); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("price of an unknown transaction: %v, want not found", err)
+	}
+	if got, err := s.FrozenPrice(ctx, tx.ID); err != nil || got.Tariff.Tariff.Elements[0].Components[0].Price.String() != "3.5" || got.Place.Country != "SE" {
+		t.Errorf("FrozenPrice = %+v, %v", got, err)
+	}
+	if _, err := s.FrozenPrice(ctx, other.ID); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("price of an unpriced transaction: %v, want not found", err)
+	}
+
+	// Only stopped, priced transactions without a CDR are unbilled.
+	if list, err := s.Unbilled(ctx, 10); err != nil || len(list) != 0 {
+		t.Errorf("Unbilled before the stop = %v, %v", list, err)
+	}
+	stop := at(time.Hour)
+	if _, err := s.StopTransaction(ctx, charging.StopReport{TransactionID: tx.ID, StoppedAt: stop, At: stop}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StopTransaction(ctx, charging.StopReport{TransactionID: other.ID, StoppedAt: stop, At: stop}); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := s.Unbilled(ctx, 10); err != nil || len(list) != 1 || list[0] != tx.ID {
+		t.Errorf("Unbilled = %v, %v; want [%d]", list, err, tx.ID)
+	}
+
+	total, _ := billing.ParseAmount("43.75")
+	c := &billing.CDR{TransactionID: tx.ID, StationID: "CDR-1", OrgID: org.ID, IDToken: "TAG", UserID: 7, TokenOrgID: 8,
+		Start: t0, End: stop, EnergyWh: 10000, TariffID: tariff.ID, Currency: "SEK", Total: total, IssuedAt: stop}
+	if created, err := s.IssueCDR(ctx, c); err != nil || !created || c.ID == 0 {
+		t.Fatalf("IssueCDR = %v, %v, id %d", created, err, c.ID)
+	}
+	dup := &billing.CDR{TransactionID: tx.ID, StationID: "CDR-1", Currency: "EUR", IssuedAt: at(2 * time.Hour)}
+	if created, err := s.IssueCDR(ctx, dup); err != nil || created || dup.ID != c.ID || dup.Currency != "SEK" || dup.Total.String() != "43.75" {
+		t.Errorf("second IssueCDR = %v, %v, %+v; want the first CDR", created, err, dup)
+	}
+	if got, err := s.CDR(ctx, c.ID); err != nil || got.TransactionID != tx.ID || got.EnergyWh != 10000 || !got.IssuedAt.Equal(stop) {
+		t.Errorf("CDR = %+v, %v", got, err)
+	}
+	if _, err := s.CDR(ctx, c.ID+100); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("unknown CDR: %v", err)
+	}
+	if list, err := s.Unbilled(ctx, 10); err != nil || len(list) != 0 {
+		t.Errorf("Unbilled after the CDR = %v, %v", list, err)
+	}
+	for name, f := range map[string]billing.CDRFilter{
+		"all": {}, "org": {OrgID: org.ID}, "user": {UserID: 7}, "fleet": {TokenOrgID: 8}, "station": {StationID: "CDR-1"},
+	} {
+		if list, err := s.CDRs(ctx, f); err != nil || len(list) != 1 || list[0].ID != c.ID {
+			t.Errorf("CDRs(%s) = %v, %v", name, list, err)
+		}
+	}
+	for name, f := range map[string]billing.CDRFilter{
+		"other org": {OrgID: org.ID + 1}, "other user": {UserID: 8}, "other station": {StationID: "CDR-2"}, "before": {Before: c.ID},
+	} {
+		if list, err := s.CDRs(ctx, f); err != nil || len(list) != 0 {
+			t.Errorf("CDRs(%s) = %v, %v; want none", name, list, err)
+		}
+	}
+	// CDRs outlive their station.
+	if err := s.DeleteStation(ctx, "CDR-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CDR(ctx, c.ID); err != nil {
+		t.Errorf("CDR after its station went: %v", err)
+	}
+}
