@@ -81,6 +81,9 @@ var owners = map[string][]string{
 	"golang.org/x/crypto/argon2":            {"account/password"},
 	"github.com/pquerna/otp":                {"account/totp"},
 	"github.com/wneessen/go-mail":           {"notify"},
+	"github.com/go-pdf/fpdf":                {"billing/invoicepdf"},
+	"golang.org/x/image":                    {"billing/invoicepdf"},
+	"github.com/ledongthuc/pdf":             {}, // tests only
 }
 
 func TestArchitecture(t *testing.T) {
