@@ -17,6 +17,7 @@ import (
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/account/password"
+	"github.com/ladda-csms/ladda/billing"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/files"
 	"github.com/ladda-csms/ladda/firmware"
@@ -41,6 +42,7 @@ type env struct {
 	stations *station.Service
 	charging *charging.Service
 	accounts *account.Service
+	billing  *billing.Service
 	files    *files.Store
 	firmware *firmware.Service
 	pki      *pki.Service
@@ -69,6 +71,10 @@ func openEnv(tb testing.TB) *env {
 	e.stations = station.NewService(db, nil, e.clock, nil, station.Config{Pepper: testPepper})
 	e.charging = charging.NewService(db, nil, e.clock, nil, charging.Config{NoShowAfter: noShowAfter})
 	e.accounts = account.NewService(db, account.Options{Clock: e.clock, Hasher: testHasher, PublicURL: "https://ladda.test"})
+	if e.billing, err = billing.NewService(db, db, billing.Options{Clock: e.clock}); err != nil {
+		tb.Fatal(err)
+	}
+	e.charging.SetPricer(e.billing)
 	// The links name the file store and URL that serve makes.
 	e.firmware = firmware.NewService(db, e.stations, func(name string, ttl time.Duration) string { return e.files.FirmwareURL(e.url, name, ttl) },
 		e.clock, nil, firmware.Config{})
@@ -106,6 +112,7 @@ func (e *env) serve(tb testing.TB) {
 		Stations:  e.stations,
 		Charging:  e.charging,
 		Accounts:  e.accounts,
+		Billing:   e.billing,
 		Files:     fs,
 		Firmware:  e.firmware,
 		PKI:       e.pki,

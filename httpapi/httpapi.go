@@ -39,6 +39,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/ladda-csms/ladda/account"
+	"github.com/ladda-csms/ladda/billing"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/files"
 	"github.com/ladda-csms/ladda/firmware"
@@ -51,6 +52,8 @@ type Services struct {
 	Stations *station.Service
 	Charging *charging.Service
 	Accounts *account.Service
+	// Billing keeps tariffs and CDRs; nil answers 503 for its endpoints.
+	Billing *billing.Service
 	// Files keeps firmware images and stations' uploads; nil answers 503 for the firmware and
 	// log endpoints.
 	Files *files.Store
@@ -82,6 +85,7 @@ type server struct {
 	stations *station.Service
 	charging *charging.Service
 	accounts *account.Service
+	billing  *billing.Service
 	files    *files.Store
 	firmware *firmware.Service
 	pki      *pki.Service
@@ -103,7 +107,7 @@ func New(s Services) http.Handler {
 	if s.Stations == nil || s.Charging == nil || s.Accounts == nil {
 		panic("httpapi.New: Stations, Charging and Accounts are required")
 	}
-	srv := &server{stations: s.Stations, charging: s.Charging, accounts: s.Accounts, files: s.Files, firmware: s.Firmware, pki: s.PKI, public: s.PublicURL, ready: s.Ready, log: s.Logger}
+	srv := &server{stations: s.Stations, charging: s.Charging, accounts: s.Accounts, billing: s.Billing, files: s.Files, firmware: s.Firmware, pki: s.PKI, public: s.PublicURL, ready: s.Ready, log: s.Logger}
 	srv.limits = newLimiter(time.Now)
 	srv.proxies = s.TrustedProxies
 	if srv.log == nil {

@@ -119,9 +119,28 @@ func (s *server) routes() []route {
 		{Method: PATCH, Path: v1 + "/id-tokens/{idToken}", ID: "update-id-token", Summary: "Change an ID token", Need: operate, Errors: []int{400, 404}, handler: handle(s.updateIDToken)},
 		{Method: DELETE, Path: v1 + "/id-tokens/{idToken}", ID: "delete-id-token", Summary: "Delete an ID token", Need: operate, Status: 204, Errors: []int{404}, handler: handle(s.deleteIDToken)},
 
+		{Method: GET, Path: v1 + "/sites", ID: "list-sites", Summary: "List sites", Need: read, handler: handle(s.listSites)},
+		{Method: POST, Path: v1 + "/sites", ID: "create-site", Summary: "Create a site: where stations stand, with the country of their tax and the time zone of their tariffs", Need: operate, Status: 201, Errors: []int{404}, handler: handle(s.createSite)},
+		{Method: GET, Path: v1 + "/sites/{id}", ID: "get-site", Summary: "Get a site", Need: read, Errors: []int{404}, handler: handle(s.getSite)},
+		{Method: PUT, Path: v1 + "/sites/{id}", ID: "update-site", Summary: "Change a site", Need: operate, Errors: []int{404}, handler: handle(s.updateSite)},
+		{Method: DELETE, Path: v1 + "/sites/{id}", ID: "delete-site", Summary: "Delete a site without stations", Need: operate, Status: 204, Errors: []int{404, 409}, handler: handle(s.deleteSite)},
+
+		{Method: GET, Path: v1 + "/tariffs", ID: "list-tariffs", Summary: "List tariffs", Need: billing, Errors: []int{503}, handler: handle(s.listTariffs)},
+		{Method: POST, Path: v1 + "/tariffs", ID: "create-tariff", Summary: "Create a tariff", Need: billing, Status: 201, Errors: []int{404, 503}, handler: handle(s.createTariff)},
+		{Method: GET, Path: v1 + "/tariffs/{id}", ID: "get-tariff", Summary: "Get a tariff", Need: billing, Errors: []int{404, 503}, handler: handle(s.getTariff)},
+		{Method: PUT, Path: v1 + "/tariffs/{id}", ID: "update-tariff", Summary: "Change a tariff's prices; sessions that started keep theirs", Need: billing, Errors: []int{404, 503}, handler: handle(s.updateTariff)},
+		{Method: DELETE, Path: v1 + "/tariffs/{id}", ID: "delete-tariff", Summary: "Delete a tariff and where it applies", Need: billing, Status: 204, Errors: []int{404, 503}, handler: handle(s.deleteTariff)},
+		{Method: GET, Path: v1 + "/tariffs/{id}/assignments", ID: "list-tariff-assignments", Summary: "Where a tariff applies", Need: billing, Errors: []int{404, 503}, handler: handle(s.listAssignments)},
+		{Method: POST, Path: v1 + "/tariffs/{id}/assignments", ID: "assign-tariff", Summary: "Make a tariff apply at a station or site, for everyone or a customer group", Need: billing, Errors: []int{404, 409, 503}, handler: handle(s.assignTariff)},
+		{Method: DELETE, Path: v1 + "/tariffs/{id}/assignments/{assignmentId}", ID: "unassign-tariff", Summary: "Stop a tariff applying somewhere", Need: billing, Status: 204, Errors: []int{404, 503}, handler: handle(s.unassignTariff)},
+		{Method: GET, Path: v1 + "/prices", ID: "get-price", Summary: "The price at a station now, before charging", Need: sessions, Errors: []int{404, 503}, handler: handle(s.getPrice)},
+		{Method: GET, Path: v1 + "/cdrs", ID: "list-cdrs", Summary: "List charge detail records, newest first", Need: sessions, Errors: []int{503}, handler: handle(s.listCDRs)},
+		{Method: GET, Path: v1 + "/cdrs/{id}", ID: "get-cdr", Summary: "Get a charge detail record", Need: sessions, Errors: []int{404, 503}, handler: handle(s.getCDR)},
+
 		{Method: GET, Path: v1 + "/transactions", ID: "list-transactions", Summary: "List transactions, newest first", Need: sessions, handler: handle(s.listTransactions)},
 		{Method: GET, Path: v1 + "/transactions/{id}", ID: "get-transaction", Summary: "Get a transaction with its meter values", Need: sessions, Errors: []int{404}, handler: handle(s.getTransaction)},
 		{Method: POST, Path: v1 + "/transactions/{id}/cost", ID: "send-cost", Summary: "Show the driver a transaction's running cost on the station (OCPP 2.0.1)", Need: billing, Errors: []int{404, 409, 503, 504}, handler: handle(s.sendCost)},
+		{Method: GET, Path: v1 + "/transactions/{id}/cost", ID: "get-cost", Summary: "What a session costs so far, or in all once stopped, line by line with tax", Need: sessions, Errors: []int{404, 503}, handler: handle(s.getCost)},
 		{Method: POST, Path: v1 + "/transactions/{id}/remote-stop", ID: "remote-stop", Summary: "Ask the station to stop a transaction", Need: operate, Errors: []int{404, 409, 504}, handler: handle(s.remoteStop)},
 
 		{Method: POST, Path: v1 + "/reservations", ID: "create-reservation", Summary: "Book an EVSE of a station for a token, now or later", Need: operate, Status: 201, Also: []int{200}, Errors: []int{404, 409, 504}, handler: handle(s.createReservation)},

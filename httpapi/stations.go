@@ -17,6 +17,7 @@ type Station struct {
 	Description    string     `json:"description"`
 	Registration   string     `json:"registration" enum:"Accepted,Pending,Rejected" doc:"The operator's decision: only Accepted stations may charge."`
 	OrganisationID int64      `json:"organisationId,omitempty" doc:"The operator organisation that owns it; absent: administrators only."`
+	SiteID         int64      `json:"siteId,omitempty" doc:"The site it stands at; absent: none (sessions there are priced in UTC without tax)."`
 	Connected      bool       `json:"connected"`
 	OCPPVersion    string     `json:"ocppVersion,omitempty" doc:"OCPP version of the last connection: 1.6 or 2.0.1."`
 	LastSeen       *time.Time `json:"lastSeen,omitempty" doc:"Last message of any kind; absent if it never connected."`
@@ -62,6 +63,7 @@ func viewStation(st *station.Station) Station {
 		Description:    st.Description,
 		Registration:   string(st.Registration),
 		OrganisationID: st.OrgID,
+		SiteID:         st.SiteID,
 		Connected:      st.Connected,
 		OCPPVersion:    st.OCPPVersion,
 		LastSeen:       utc(st.LastSeen),
@@ -211,6 +213,7 @@ type updateStationInput struct {
 		Password       patch[string] `json:"password,omitempty" minLength:"8" maxLength:"40" doc:"Set this password (8 to 40 characters); the station is disconnected and must reconnect with it."`
 		RotatePassword bool          `json:"rotatePassword,omitempty" doc:"Generate a new password (returned once); the station is disconnected."`
 		OrganisationID patch[int64]  `json:"organisationId,omitempty" minimum:"0" doc:"Administrators: move the station to another operator organisation (0: none)."`
+		SiteID         patch[int64]  `json:"siteId,omitempty" minimum:"0" doc:"Put the station at a site of its organisation (0: at none)."`
 	} `nameHint:"StationChange"`
 }
 
@@ -225,7 +228,12 @@ func (s *server) updateStation(ctx context.Context, in *updateStationInput) (*up
 	if err := refuseNulls(b); err != nil {
 		return nil, err
 	}
-	c := station.Change{Description: b.Description.ptr(), Password: b.Password.ptr()}
+	c := station.Change{Description: b.Description.ptr(), Password: b.Password.ptr(), SiteID: b.SiteID.ptr()}
+	if b.SiteID.Set && b.SiteID.Value != 0 {
+		if _, err := s.site(ctx, b.SiteID.Value); err != nil {
+			return nil, ladda.Errorf(ladda.Invalid, op, "siteId %d is not a site you may use", b.SiteID.Value)
+		}
+	}
 	if b.OrganisationID.Set {
 		if !caller(ctx).Everywhere() {
 			return nil, ladda.Errorf(ladda.Forbidden, op, "only administrators move stations between organisations")

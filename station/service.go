@@ -154,6 +154,8 @@ type Change struct {
 	Password *string
 	// OrgID moves the station to another operator organisation (0: none).
 	OrgID *int64
+	// SiteID puts the station at a site of its organisation (0: at none).
+	SiteID *int64
 }
 
 // Update applies c and returns the station and, if the password was rotated, the new password
@@ -161,9 +163,14 @@ type Change struct {
 // so that it reconnects and boots with the new state.
 func (s *Service) Update(ctx context.Context, id ladda.StationID, c Change) (*Station, string, error) {
 	const op = "station.Update"
-	u := Update{Description: c.Description, Registration: c.Registration, OrgID: c.OrgID}
+	u := Update{Description: c.Description, Registration: c.Registration, OrgID: c.OrgID, SiteID: c.SiteID}
 	if c.Registration != nil && !c.Registration.Valid() {
 		return nil, "", ladda.Errorf(ladda.Invalid, op, "registration must be Accepted, Pending or Rejected")
+	}
+	if c.SiteID != nil && *c.SiteID != 0 {
+		if err := s.checkSite(ctx, op, id, c); err != nil {
+			return nil, "", err
+		}
 	}
 	var password string
 	if c.Password != nil {
@@ -186,6 +193,65 @@ func (s *Service) Update(ctx context.Context, id ladda.StationID, c Change) (*St
 		s.connections.Disconnect(string(id))
 	}
 	return st, password, nil
+}
+
+// checkSite refuses, as Invalid, a site of another organisation than the one the station
+// belongs to (or moves to).
+func (s *Service) checkSite(ctx context.Context, op string, id ladda.StationID, c Change) error {
+	site, err := s.store.Site(ctx, *c.SiteID)
+	if err != nil {
+		return ladda.Wrap(op, err)
+	}
+	org := int64(0)
+	if c.OrgID != nil {
+		org = *c.OrgID
+	} else {
+		st, err := s.store.Station(ctx, id)
+		if err != nil {
+			return ladda.Wrap(op, err)
+		}
+		org = st.OrgID
+	}
+	if site.OrgID != org {
+		return ladda.Errorf(ladda.Invalid, op, "site %d belongs to another organisation than station %s", site.ID, id)
+	}
+	return nil
+}
+
+// CreateSite checks and stores a site. Errors: Invalid, NotFound for an unknown organisation.
+func (s *Service) CreateSite(ctx context.Context, site *Site) error {
+	if err := site.Check(); err != nil {
+		return err
+	}
+	site.CreatedAt = s.clock.Now()
+	site.UpdatedAt = site.CreatedAt
+	return ladda.Wrap("station.CreateSite", s.store.CreateSite(ctx, site))
+}
+
+// UpdateSite checks and replaces a site's name, address and time zone.
+func (s *Service) UpdateSite(ctx context.Context, site *Site) error {
+	if err := site.Check(); err != nil {
+		return err
+	}
+	site.UpdatedAt = s.clock.Now()
+	return ladda.Wrap("station.UpdateSite", s.store.UpdateSite(ctx, site))
+}
+
+// Site returns one site.
+func (s *Service) Site(ctx context.Context, id int64) (*Site, error) {
+	site, err := s.store.Site(ctx, id)
+	return site, ladda.Wrap("station.Site", err)
+}
+
+// Sites lists the sites of an organisation (0: all).
+func (s *Service) Sites(ctx context.Context, org int64) ([]*Site, error) {
+	list, err := s.store.Sites(ctx, org)
+	return list, ladda.Wrap("station.Sites", err)
+}
+
+// DeleteSite removes a site. Errors: Conflict while stations stand at it.
+func (s *Service) DeleteSite(ctx context.Context, id int64) error {
+	return ladda.Wrap("station.DeleteSite", s.store.DeleteSite(ctx, id))
 }
 
 // Delete removes a station and closes its connection.

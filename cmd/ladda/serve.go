@@ -24,6 +24,7 @@ import (
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/account/password"
+	"github.com/ladda-csms/ladda/billing"
 	"github.com/ladda-csms/ladda/bus"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/config"
@@ -82,6 +83,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		HeartbeatInterval: cfg.HeartbeatInterval,
 	})
 	chargingSvc := charging.NewService(db, events, nil, log, charging.Config{StaleAfter: cfg.StaleTransactionAfter, NoShowAfter: cfg.ReservationNoShow})
+	billingSvc, err := billing.NewService(db, db, billing.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	chargingSvc.SetPricer(billingSvc)
 
 	validator, err := schema.New()
 	if err != nil {
@@ -158,6 +164,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux.Handle("/", httpapi.New(httpapi.Services{
 		Stations:       stations,
 		Charging:       chargingSvc,
+		Billing:        billingSvc,
 		Accounts:       accounts,
 		Files:          fileStore,
 		Firmware:       campaigns,
@@ -213,6 +220,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	})
 	wg.Go(func() { notifier.Run(background, time.Second) })
+	billed := events.Subscribe(4096, func(e ladda.Event) bool {
+		return e.Type == ladda.EventTransactionStarted || e.Type == ladda.EventTransactionEnded
+	})
+	wg.Go(func() {
+		for e := range billed.C {
+			billingSvc.Handle(background, e)
+		}
+	})
+	wg.Go(func() {
+		flushEvery(background, time.Minute, func(ctx context.Context) error {
+			_, err := billingSvc.Sweep(ctx)
+			return err
+		}, log)
+	})
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -235,6 +256,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Warn("closing station connections", "err", e)
 	}
 	notices.Close()
+	billed.Close()
 	stopBackground()
 	wg.Wait()
 	if e := accounts.Flush(shutdownCtx); e != nil {

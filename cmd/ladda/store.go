@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ladda-csms/ladda/account"
+	"github.com/ladda-csms/ladda/billing"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/config"
 	"github.com/ladda-csms/ladda/firmware"
@@ -28,6 +29,7 @@ type store interface {
 	account.Store
 	firmware.Store
 	pki.Store
+	billing.Store
 	Ping(ctx context.Context) error
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
 	Reseal(ctx context.Context) (int, error)
