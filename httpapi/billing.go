@@ -194,7 +194,7 @@ type TariffElement struct {
 type TariffBody struct {
 	Name             string          `json:"name" minLength:"1" maxLength:"200"`
 	Currency         string          `json:"currency" pattern:"^[A-Z]{3}$" doc:"ISO 4217."`
-	PricesIncludeTax bool            `json:"pricesIncludeTax" doc:"The prices include the tax of the station's place; Ladda takes it out exactly at the rate in force there."`
+	PricesIncludeTax bool            `json:"pricesIncludeTax" required:"false" doc:"The prices include the tax of the station's place; Ladda takes it out exactly at the rate in force there."`
 	Elements         []TariffElement `json:"elements" minItems:"1" maxItems:"100"`
 	MinPrice         string          `json:"minPrice,omitempty" pattern:"^[0-9]+(\\.[0-9]+)?$" doc:"The least a session costs."`
 	MaxPrice         string          `json:"maxPrice,omitempty" pattern:"^[0-9]+(\\.[0-9]+)?$" doc:"The most a session costs."`

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/station"
 )
@@ -100,4 +101,81 @@ func TestTariffsPricesAndCDRs(t *testing.T) {
 		t.Errorf("GET cdr = %+v", one)
 	}
 	e.call(t, "GET", "/api/v1/cdrs/"+itoa(c.ID+1), nil).mustProblem(t, 404)
+}
+
+// Sites, tariffs and CDRs are their organisation's: another operator neither sees nor uses
+// them, and a CDR is seen by its station's operator and by the driver and fleet of its card.
+func TestBillingScope(t *testing.T) {
+	t.Parallel()
+	ts := newTenants(t)
+	e := ts.e
+	ctx := context.Background()
+	var siteB Site
+	e.call(t, "POST", "/api/v1/sites", map[string]any{"name": "B's", "country": "SE", "timeZone": "Europe/Stockholm", "organisationId": ts.orgB}).
+		mustStatus(t, 201).decode(t, &siteB)
+	var tariffB Tariff
+	e.call(t, "POST", "/api/v1/tariffs", map[string]any{"name": "B", "currency": "SEK", "organisationId": ts.orgB,
+		"elements": []any{map[string]any{"components": []any{map[string]any{"type": "ENERGY", "price": "2"}}}}}).mustStatus(t, 201).decode(t, &tariffB)
+
+	// Operator A makes its own tariff and site; B's are invisible and unusable.
+	var siteA Site
+	e.callWith(t, "POST", "/api/v1/sites", map[string]any{"name": "A's", "country": "SE", "timeZone": "Europe/Stockholm"}, ts.opA).
+		mustStatus(t, 201).decode(t, &siteA)
+	if siteA.OrganisationID != ts.orgA {
+		t.Errorf("operator's site belongs to %d, want %d", siteA.OrganisationID, ts.orgA)
+	}
+	var tariffA Tariff
+	e.callWith(t, "POST", "/api/v1/tariffs", map[string]any{"name": "A", "currency": "SEK",
+		"elements": []any{map[string]any{"components": []any{map[string]any{"type": "ENERGY", "price": "3"}}}}}, ts.opA).mustStatus(t, 201).decode(t, &tariffA)
+	for _, path := range []string{"/api/v1/sites/" + itoa(siteB.ID), "/api/v1/tariffs/" + itoa(tariffB.ID), "/api/v1/tariffs/" + itoa(tariffB.ID) + "/assignments"} {
+		e.callWith(t, "GET", path, nil, ts.opA).mustProblem(t, 404)
+	}
+	var sites List[Site]
+	e.callWith(t, "GET", "/api/v1/sites", nil, ts.opA).mustStatus(t, 200).decode(t, &sites)
+	if len(sites.Items) != 1 || sites.Items[0].ID != siteA.ID {
+		t.Errorf("operator A's sites = %+v", sites.Items)
+	}
+	e.callWith(t, "POST", "/api/v1/tariffs/"+itoa(tariffA.ID)+"/assignments", map[string]any{"stationId": "B-1"}, ts.opA).mustProblem(t, 404)
+	e.callWith(t, "POST", "/api/v1/tariffs/"+itoa(tariffA.ID)+"/assignments", map[string]any{"siteId": siteB.ID}, ts.opA).mustProblem(t, 404)
+	e.callWith(t, "PATCH", "/api/v1/stations/A-1", map[string]any{"siteId": siteB.ID}, ts.opA).mustProblem(t, 422)
+	e.callWith(t, "POST", "/api/v1/tariffs/"+itoa(tariffA.ID)+"/assignments", map[string]any{"stationId": "A-1"}, ts.opA).mustStatus(t, 200)
+	// Drivers and fleet managers do not manage tariffs.
+	e.callWith(t, "GET", "/api/v1/tariffs", nil, ts.driver).mustProblem(t, 403)
+
+	// The fleet's driver charged at A's station; B's session is B's.
+	for _, id := range []int64{ts.txAtA, ts.txAtB} {
+		if err := e.stopAt(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assign := e.call(t, "POST", "/api/v1/tariffs/"+itoa(tariffB.ID)+"/assignments", map[string]any{"stationId": "B-1"})
+	assign.mustStatus(t, 200)
+	for _, id := range []int64{ts.txAtA, ts.txAtB} {
+		if _, err := e.billing.IssueCDR(ctx, ladda.TransactionID(id)); err != nil {
+			t.Fatalf("IssueCDR(%d): %v", id, err)
+		}
+	}
+	seen := func(auth string) []int64 {
+		var l List[CDR]
+		e.callWith(t, "GET", "/api/v1/cdrs", nil, auth).mustStatus(t, 200).decode(t, &l)
+		var ids []int64
+		for _, c := range l.Items {
+			ids = append(ids, c.TransactionID)
+		}
+		return ids
+	}
+	for name, auth := range map[string]string{"operator A": ts.opA, "fleet manager": ts.fleetMgr, "driver": ts.driver} {
+		if got := seen(auth); len(got) != 1 || got[0] != ts.txAtA {
+			t.Errorf("%s sees the CDRs of transactions %v, want only %d", name, got, ts.txAtA)
+		}
+	}
+	if got := seen("Bearer " + e.key); len(got) != 2 {
+		t.Errorf("the administrator sees %v, want both", got)
+	}
+}
+
+// stopAt stops transaction id an hour after t0, as a station's report would.
+func (e *env) stopAt(ctx context.Context, id int64) error {
+	_, err := e.db.StopTransaction(ctx, charging.StopReport{TransactionID: ladda.TransactionID(id), StoppedAt: t0.Add(time.Hour), At: t0.Add(time.Hour)})
+	return err
 }
