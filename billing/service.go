@@ -339,6 +339,7 @@ type Estimate struct {
 	Price         *FrozenPrice
 	Start, End    time.Time
 	EnergyWh      int64
+	Periods       []Period // the session as priced
 	Bill          *TaxedBill
 	TaxNote       string
 	Final         bool // the session has stopped
@@ -390,7 +391,7 @@ func (s *Service) cost(ctx context.Context, op string, tx *charging.Transaction)
 	for _, per := range session.Periods {
 		wh += per.EnergyWh
 	}
-	return &Estimate{TransactionID: tx.ID, Price: p, Start: tx.StartedAt, End: end, EnergyWh: wh, Bill: taxed, TaxNote: note, Final: tx.StoppedAt != nil}, nil
+	return &Estimate{TransactionID: tx.ID, Price: p, Start: tx.StartedAt, End: end, EnergyWh: wh, Periods: session.Periods, Bill: taxed, TaxNote: note, Final: tx.StoppedAt != nil}, nil
 }
 
 // TotalCost is the running (or final) cost of tx including tax, for the station's display
@@ -441,7 +442,7 @@ func (s *Service) IssueCDR(ctx context.Context, id ladda.TransactionID) (*CDR, e
 			c.UserID, c.TokenOrgID = t.UserID, t.OrgID
 		}
 	}
-	c.ChargingTime, c.ParkingTime = durations(Periods(tx, e.End), e.End)
+	c.ChargingTime, c.ParkingTime = durations(e.Periods, e.End)
 	for _, l := range e.Bill.Lines {
 		c.Lines = append(c.Lines, CDRLine{Type: l.Type, Quantity: l.Quantity, UnitPrice: l.UnitPrice, Amount: l.Amount, Tax: l.Tax, Total: l.Total, From: l.From, To: l.To})
 	}
