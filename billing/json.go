@@ -97,3 +97,44 @@ func weekday(name string) (time.Weekday, bool) {
 	}
 	return 0, false
 }
+
+// scheduleJSON is how a PriceSchedule travels in JSON: its step in whole seconds, omitted when
+// it is the default of one hour, and its points' instants in RFC 3339.
+type scheduleJSON struct {
+	Name     string       `json:"name"`
+	Currency string       `json:"currency"`
+	Step     *int64       `json:"step,omitempty"` // seconds
+	Points   []PricePoint `json:"points"`
+}
+
+// MarshalJSON writes s with its step in seconds.
+func (s PriceSchedule) MarshalJSON() ([]byte, error) {
+	out := scheduleJSON{Name: s.Name, Currency: s.Currency, Points: s.Points}
+	if s.Step != 0 {
+		out.Step = seconds(&s.Step)
+	}
+	if out.Points == nil {
+		out.Points = []PricePoint{}
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes. Unknown fields and fractional or negative
+// seconds are errors; the other rules are Check's.
+func (s *PriceSchedule) UnmarshalJSON(b []byte) error {
+	var in scheduleJSON
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return err
+	}
+	step, err := duration("step", in.Step)
+	if err != nil {
+		return err
+	}
+	*s = PriceSchedule{Name: in.Name, Currency: in.Currency, Points: in.Points}
+	if step != nil {
+		s.Step = *step
+	}
+	return nil
+}

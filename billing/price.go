@@ -12,10 +12,14 @@ import (
 //
 // Rules: Start is before End; Location, the station's time zone, is set; Periods is not empty,
 // the first period starts at Start, each next one strictly later, and all before End.
+// Schedules holds, under its name, every PriceSchedule the tariff follows, each passing
+// PriceSchedule.Check and in the tariff's currency; other schedules are ignored. Price does not
+// modify them.
 type Session struct {
 	Start, End time.Time
 	Location   *time.Location
 	Periods    []Period
+	Schedules  map[string]*PriceSchedule
 }
 
 // Period is a stretch of a session with one charging state. It lasts until the next period
@@ -55,8 +59,10 @@ type Line struct {
 
 // Price prices session s by tariff t following the rules in the package documentation. It is a
 // pure function. Errors are Invalid: a malformed tariff (currency, HH:MM, dates, negative
-// prices, steps or thresholds) or a malformed session (periods out of order or outside
-// Start..End, negative energy or power, no location).
+// prices, steps or thresholds, a misused schedule link), a malformed session (periods out of
+// order or outside Start..End, negative energy or power, no location), or a schedule the tariff
+// follows that the session lacks, that breaks the rules of PriceSchedule, or that is in another
+// currency.
 func Price(t Tariff, s Session) (*Bill, error) {
 	ct, err := compileTariff(&t)
 	if err != nil {
@@ -65,7 +71,11 @@ func Price(t Tariff, s Session) (*Bill, error) {
 	if err := validateSession(&s); err != nil {
 		return nil, err
 	}
-	p := pricer{t: ct, s: &s, index: map[lineKey]int{}, wh: new(big.Rat), parked: new(big.Rat)}
+	scheds, err := ct.link(s.Schedules)
+	if err != nil {
+		return nil, err
+	}
+	p := pricer{t: ct, s: &s, scheds: scheds, index: map[lineKey]int{}, wh: new(big.Rat), parked: new(big.Rat)}
 	clocks := ct.clocks()
 	for i, per := range s.Periods {
 		end := s.End
@@ -119,6 +129,7 @@ type acc struct {
 type pricer struct {
 	t      *tariff
 	s      *Session
+	scheds []*PriceSchedule // the schedules the tariff follows
 	lines  []acc
 	index  map[lineKey]int
 	flat   bool
@@ -126,6 +137,7 @@ type pricer struct {
 	parked *big.Rat // ns parked before the current period
 	total  [Adjustment]*big.Rat
 	last   [Adjustment]*element // the element of the last component used per dimension
+	price  [Adjustment]Amount   // the unit price it was last used at
 }
 
 // period prices the period from offset a to b (ns since the session start).
@@ -140,8 +152,14 @@ func (p *pricer) period(per Period, a, b int64, clocks []int) {
 		}
 	}
 	addTime := func(t time.Time) { add(new(big.Rat).SetInt64(t.Sub(p.s.Start).Nanoseconds())) }
-	for _, t := range clockCuts(p.s.Start.Add(time.Duration(a)), p.s.Start.Add(time.Duration(b)), p.s.Location, clocks) {
+	from, to := p.s.Start.Add(time.Duration(a)), p.s.Start.Add(time.Duration(b))
+	for _, t := range clockCuts(from, to, p.s.Location, clocks) {
 		addTime(t)
+	}
+	for _, sc := range p.scheds {
+		for _, t := range sc.changes(from, to) {
+			addTime(t)
+		}
 	}
 	for _, e := range p.t.elements {
 		r := &e.r
@@ -175,7 +193,8 @@ func (p *pricer) period(per Period, a, b int64, clocks []int) {
 		into := new(big.Rat).Sub(x0, ra)
 		floor := floorInt64(x0)
 		st.elapsed = floor
-		st.local = p.s.Start.Add(time.Duration(floor)).In(p.s.Location)
+		st.at = p.s.Start.Add(time.Duration(floor))
+		st.local = st.at.In(p.s.Location)
 		st.wh = new(big.Rat).Mul(energy, into)
 		st.wh.Quo(st.wh, length).Add(st.wh, p.wh)
 		st.parked = p.parked
@@ -184,14 +203,14 @@ func (p *pricer) period(per Period, a, b int64, clocks []int) {
 		}
 		if !p.flat {
 			if e := p.find(Flat, &st); e != nil {
-				p.charge(e, Flat, big.NewRat(1, 1), x0, x1)
+				p.charge(e, Flat, e.unitPrice(Flat, st.at), big.NewRat(1, 1), x0, x1)
 				p.flat = true
 			}
 		}
 		if per.EnergyWh > 0 {
 			if e := p.find(Energy, &st); e != nil {
 				wh := new(big.Rat).Mul(energy, dt)
-				p.charge(e, Energy, wh.Quo(wh, length), x0, x1)
+				p.charge(e, Energy, e.unitPrice(Energy, st.at), wh.Quo(wh, length), x0, x1)
 			}
 		}
 		dim := ParkingTime
@@ -199,7 +218,7 @@ func (p *pricer) period(per Period, a, b int64, clocks []int) {
 			dim = Time
 		}
 		if e := p.find(dim, &st); e != nil {
-			p.charge(e, dim, dt, x0, x1)
+			p.charge(e, dim, e.unitPrice(dim, st.at), dt, x0, x1)
 		}
 	}
 	p.wh.Add(p.wh, energy)
@@ -218,9 +237,18 @@ func (p *pricer) find(typ ComponentType, st *state) *element {
 	return nil
 }
 
-// charge adds qty (Wh, ns or 1) of dimension typ at the price of e's component to the bill.
-func (p *pricer) charge(e *element, typ ComponentType, qty, from, to *big.Rat) {
-	price := e.src.Components[e.comp[typ]].Price
+// unitPrice returns the price per unit of e's component of type typ at instant t: the
+// component's Price, or for a schedule-linked one the price the schedule gives.
+func (e *element) unitPrice(typ ComponentType, t time.Time) Amount {
+	if typ == Energy && e.spot != nil {
+		return e.spot.price(t)
+	}
+	return e.src.Components[e.comp[typ]].Price
+}
+
+// charge adds qty (Wh, ns or 1) of dimension typ at unit price price, of e's component, to the
+// bill.
+func (p *pricer) charge(e *element, typ ComponentType, price Amount, qty, from, to *big.Rat) {
 	k := lineKey{typ, price.rat().RatString()}
 	i, ok := p.index[k]
 	if !ok {
@@ -241,6 +269,7 @@ func (p *pricer) charge(e *element, typ ComponentType, qty, from, to *big.Rat) {
 	}
 	p.total[typ].Add(p.total[typ], qty)
 	p.last[typ] = e
+	p.price[typ] = price
 }
 
 var (
@@ -251,7 +280,8 @@ var (
 )
 
 func (p *pricer) bill() *Bill {
-	// Step sizes: round each dimension's total up, charging the extra at the last component.
+	// Step sizes: round each dimension's total up, charging the extra at the last component,
+	// at the unit price it was last used at.
 	for _, typ := range []ComponentType{Energy, Time, ParkingTime} {
 		e := p.last[typ]
 		if e == nil || e.steps[typ] <= 1 {
@@ -266,8 +296,9 @@ func (p *pricer) bill() *Bill {
 		extra := new(big.Rat).Mul(new(big.Rat).SetInt(n), stepRat)
 		extra.Sub(extra, p.total[typ])
 		if extra.Sign() > 0 {
-			to := p.lines[p.index[lineKey{typ, e.src.Components[e.comp[typ]].Price.rat().RatString()}]].to
-			p.charge(e, typ, extra, to, to)
+			price := p.price[typ]
+			to := p.lines[p.index[lineKey{typ, price.rat().RatString()}]].to
+			p.charge(e, typ, price, extra, to, to)
 		}
 	}
 	b := &Bill{Currency: p.t.currency, Lines: make([]Line, 0, len(p.lines)+1)}

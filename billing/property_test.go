@@ -216,3 +216,182 @@ func BenchmarkPrice(b *testing.B) {
 		}
 	}
 }
+
+// Schedule-linked tariffs: the tariffs above with Energy components following a random
+// schedule named "spot".
+
+// amountOf returns n ten-thousandths as an Amount.
+func (g *gen) amountOf(n int) billing.Amount {
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	return mustAmount(g.tb, fmt.Sprintf("%s%d.%04d", sign, n/10000, n%10000))
+}
+
+// spotTariff draws a tariff of o and links about two in three of its Energy components, and at
+// least one, to the schedule "spot". With nonNegative, every link has a Floor of at least 0, so
+// no price per kWh is negative.
+func (g *gen) spotTariff(o tariffOpts, nonNegative bool) billing.Tariff {
+	t := g.tariff(o)
+	linked := false
+	for i := range t.Elements {
+		for j := range t.Elements[i].Components {
+			c := &t.Elements[i].Components[j]
+			if c.Type == billing.Energy && (!linked || g.r.IntN(3) != 0) {
+				g.link(c, nonNegative)
+				linked = true
+			}
+		}
+	}
+	if !linked {
+		c := billing.Component{Type: billing.Energy, Price: g.price()}
+		g.link(&c, nonNegative)
+		t.Elements = append(t.Elements, billing.Element{Components: []billing.Component{c}})
+	}
+	return t
+}
+
+// link makes c follow the schedule "spot" with a random markup, percent, floor and cap.
+func (g *gen) link(c *billing.Component, nonNegative bool) {
+	c.Schedule = "spot"
+	if g.r.IntN(2) == 0 {
+		c.Markup = ptr(g.amountOf(g.r.IntN(5000) - 1000))
+	}
+	if g.r.IntN(2) == 0 {
+		c.MarkupPercent = ptr(mustQuantity(g.tb, fmt.Sprint(g.r.IntN(150)-50)))
+	}
+	floor := g.r.IntN(3000) - 1000
+	if nonNegative {
+		floor = g.r.IntN(2000)
+	}
+	if nonNegative || g.r.IntN(2) == 0 {
+		c.Floor = ptr(g.amountOf(floor))
+	}
+	if g.r.IntN(2) == 0 {
+		c.Cap = ptr(g.amountOf(floor + g.r.IntN(20000)))
+	}
+}
+
+// spotSchedule draws a schedule named "spot" around s: points at irregular whole minutes with
+// prices between -1 and 2, that may begin after the session starts and end before it ends.
+func (g *gen) spotSchedule(s billing.Session) *billing.PriceSchedule {
+	sc := &billing.PriceSchedule{Name: "spot", Currency: "SEK", Step: time.Duration(g.r.IntN(61)) * time.Minute}
+	last := s.End.Add(time.Duration(g.r.IntN(180)-120) * time.Minute)
+	for t := s.Start.Add(time.Duration(g.r.IntN(240)-180) * time.Minute); t.Before(last); t = t.Add(time.Duration(1+g.r.IntN(90)) * time.Minute) {
+		sc.Points = append(sc.Points, billing.PricePoint{Start: t, Price: g.amountOf(g.r.IntN(30000) - 10000)})
+	}
+	return sc
+}
+
+// secondSession draws a session like session, but each period delivers a whole number of Wh
+// per second, so that it can be cut at any second with its energy split exactly.
+func (g *gen) secondSession() billing.Session {
+	s := g.session()
+	for i := range s.Periods {
+		if s.Periods[i].Charging {
+			s.Periods[i].EnergyWh = int64(end(s, i).Sub(s.Periods[i].Start)/time.Second) * int64(g.r.IntN(20))
+		}
+	}
+	return s
+}
+
+// Cutting a session's period in two at any second, or at a point of the schedule, with its
+// energy split exactly in proportion, never changes the total of a schedule-linked tariff,
+// step sizes and kWh thresholds included, negative prices too.
+func TestPropertySplittingAtAnyInstantKeepsTheSpotTotal(t *testing.T) {
+	t.Parallel()
+	g := newGen(t, 4)
+	for i := range propertyCases {
+		tar, s := g.spotTariff(tariffOpts{steps: true, kWh: true}, false), g.secondSession()
+		sc := g.spotSchedule(s)
+		s.Schedules = map[string]*billing.PriceSchedule{"spot": sc}
+		at := s.Start.Add(time.Duration(1+g.r.Int64N(int64(s.End.Sub(s.Start)/time.Second)-1)) * time.Second)
+		if len(sc.Points) > 0 && g.r.IntN(3) == 0 {
+			at = sc.Points[g.r.IntN(len(sc.Points))].Start
+		}
+		if !at.After(s.Start) || !at.Before(s.End) {
+			continue
+		}
+		j := len(s.Periods) - 1
+		for s.Periods[j].Start.After(at) {
+			j--
+		}
+		p := s.Periods[j]
+		if p.Start.Equal(at) {
+			continue
+		}
+		perSecond := p.EnergyWh / int64(end(s, j).Sub(p.Start)/time.Second)
+		first, second := p, p
+		first.EnergyWh = perSecond * int64(at.Sub(p.Start)/time.Second)
+		second.Start = at
+		second.EnergyWh = p.EnergyWh - first.EnergyWh
+		split := s
+		split.Periods = append(append(append([]billing.Period(nil), s.Periods[:j]...), first, second), s.Periods[j+1:]...)
+		whole, parts := mustPrice(t, tar, s), mustPrice(t, tar, split)
+		if whole.Total.Cmp(parts.Total) != 0 {
+			t.Fatalf("case %d: split at %s costs %s, whole %s\ntariff %+v\nsession %+v\nschedule %+v", i, at, parts.Total, whole.Total, tar, s, sc)
+		}
+	}
+}
+
+// More energy in the same times never lowers the total of a schedule-linked tariff whose
+// prices per kWh are not negative. As in TestPropertyMoreEnergyNeverCostsLess, restrictions do
+// not depend on the energy so far; and Energy components have no step size: the extra of a
+// rounded-up total is charged at the last price used, so when the price varies over a session,
+// energy added at a cheap hour may shrink an extra charged at a dear one by more than it costs.
+// That holds for time-of-day tariffs too.
+func TestPropertyMoreEnergyNeverCostsLessSpot(t *testing.T) {
+	t.Parallel()
+	g := newGen(t, 5)
+	for i := range propertyCases {
+		tar, s := g.spotTariff(tariffOpts{steps: true}, true), g.session()
+		for j := range tar.Elements {
+			for k := range tar.Elements[j].Components {
+				if c := &tar.Elements[j].Components[k]; c.Type == billing.Energy {
+					c.StepSize = 0
+				}
+			}
+		}
+		sc := g.spotSchedule(s)
+		s.Schedules = map[string]*billing.PriceSchedule{"spot": sc}
+		more := s
+		more.Periods = append([]billing.Period(nil), s.Periods...)
+		for j := range more.Periods {
+			more.Periods[j].EnergyWh += int64(g.r.IntN(5000))
+		}
+		before, after := mustPrice(t, tar, s), mustPrice(t, tar, more)
+		if after.Total.Cmp(before.Total) < 0 {
+			t.Fatalf("case %d: more energy costs %s, less %s\ntariff %+v\nsession %+v\nschedule %+v", i, after.Total, before.Total, tar, s, sc)
+		}
+	}
+}
+
+// BenchmarkPriceSpot prices a 12-hour session of 48 quarter-hour periods by a tariff whose
+// energy follows a 24-point hourly schedule, across the night DST ends.
+func BenchmarkPriceSpot(b *testing.B) {
+	loc := stockholm(b)
+	tar := tariff(
+		elem(none{MinParking: ptr(15 * time.Minute)}, comp(b, billing.ParkingTime, "6.00", 60)),
+		elem(none{}, comp(b, billing.Flat, "2.00", 0), comp(b, billing.Time, "0.60", 60),
+			spotComp(b, "0.90", 0, spotLink{schedule: "se3", markup: "0.08", percent: "25", floor: "0", cp: "3.00"})),
+	)
+	prices := make([]string, 24)
+	for i := range prices {
+		prices[i] = fmt.Sprintf("%d.%04d", i%3, (i*7919)%10000)
+	}
+	parts := make([]part, 48)
+	for i := range parts {
+		parts[i] = charge(15*time.Minute, int64(1000+i*37))
+		if i%8 == 7 {
+			parts[i] = park(15 * time.Minute)
+		}
+	}
+	s := withSchedules(session(b, loc, "2026-10-24 18:00", parts...), hourly(b, "se3", loc, "2026-10-24 12:00", prices...))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := billing.Price(tar, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

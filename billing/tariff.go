@@ -57,10 +57,26 @@ type Element struct {
 // and is not negative: per kWh for Energy, per session for Flat, per hour for Time and
 // ParkingTime. StepSize is in Wh for Energy and in seconds for Time and ParkingTime; 0 or 1
 // means no rounding, Flat ignores it, and it is never negative.
+//
+// An Energy component may follow a PriceSchedule (a dynamic, spot-linked price). Schedule
+// names it, and the price per kWh at an instant the schedule covers is
+//
+//	spot × (1 + MarkupPercent/100) + Markup, then raised to Floor and lowered to Cap,
+//
+// where a nil field plays no part. At an instant the schedule does not cover, the price per
+// kWh is Price, as it is: no markup, floor or cap. Rules: only an Energy component has a
+// Schedule; Markup, MarkupPercent, Floor and Cap are set only with a Schedule; MarkupPercent is
+// not below -100; Floor <= Cap. Markup, Floor and Cap may be negative, and a negative spot
+// price without a Floor may make the price per kWh negative: a credit to the driver.
 type Component struct {
-	Type     ComponentType `json:"type"`
-	Price    Amount        `json:"price"`
-	StepSize int           `json:"stepSize,omitempty"`
+	Type          ComponentType `json:"type"`
+	Price         Amount        `json:"price"`
+	StepSize      int           `json:"stepSize,omitempty"`
+	Schedule      string        `json:"schedule,omitempty"`      // PriceSchedule.Name; Energy only
+	Markup        *Amount       `json:"markup,omitempty"`        // per kWh, added after MarkupPercent
+	MarkupPercent *Quantity     `json:"markupPercent,omitempty"` // of the spot price; 25 means +25 %
+	Floor         *Amount       `json:"floor,omitempty"`         // lowest price per kWh; nil: none
+	Cap           *Amount       `json:"cap,omitempty"`           // highest price per kWh; nil: none
 }
 
 // Restrictions limit when an Element applies. A nil or empty field does not restrict; an
@@ -119,6 +135,34 @@ type element struct {
 	src   *Element
 	r     restrictions
 	steps [Adjustment]int
+	spot  *spot // the Energy component's schedule link; nil for a fixed price
+}
+
+// spot is a compiled schedule-linked Energy component.
+type spot struct {
+	name       string
+	sched      *PriceSchedule // set by Price from Session.Schedules
+	fallback   Amount         // the component's Price
+	factor     *big.Rat       // 1 + MarkupPercent/100
+	markup     *big.Rat
+	floor, cap *big.Rat // nil when unset
+}
+
+// price returns the price per kWh at instant t.
+func (s *spot) price(t time.Time) Amount {
+	v, ok := s.sched.At(t)
+	if !ok {
+		return s.fallback
+	}
+	r := new(big.Rat).Mul(v.rat(), s.factor)
+	r.Add(r, s.markup)
+	if s.floor != nil && r.Cmp(s.floor) < 0 {
+		r.Set(s.floor)
+	}
+	if s.cap != nil && r.Cmp(s.cap) > 0 {
+		r.Set(s.cap)
+	}
+	return Amount{r}
 }
 
 type restrictions struct {
@@ -177,6 +221,11 @@ func compileTariff(t *Tariff) (*tariff, error) {
 			}
 			ce.comp[c.Type] = j
 			ce.steps[c.Type] = c.StepSize
+			sp, err := compileSpot(&c)
+			if err != nil {
+				return nil, ladda.Errorf(ladda.Invalid, op, "element %d: %s", i, err.Message)
+			}
+			ce.spot = sp
 		}
 		r, err := compileRestrictions(&e.Restrictions)
 		if err != nil {
@@ -186,6 +235,69 @@ func compileTariff(t *Tariff) (*tariff, error) {
 		ct.elements = append(ct.elements, ce)
 	}
 	return ct, nil
+}
+
+// compileSpot checks the schedule link of c and compiles it, or returns nil for a fixed price.
+func compileSpot(c *Component) (*spot, *ladda.Error) {
+	if c.Schedule == "" {
+		if c.Markup != nil || c.MarkupPercent != nil || c.Floor != nil || c.Cap != nil {
+			return nil, ladda.Errorf(ladda.Invalid, op, "%s component has a markup, floor or cap but no schedule", c.Type)
+		}
+		return nil, nil
+	}
+	if c.Type != Energy {
+		return nil, ladda.Errorf(ladda.Invalid, op, "%s component follows schedule %q; only ENERGY may", c.Type, c.Schedule)
+	}
+	sp := &spot{name: c.Schedule, fallback: c.Price, factor: big.NewRat(1, 1), markup: new(big.Rat)}
+	if c.Markup != nil {
+		sp.markup = c.Markup.rat()
+	}
+	if c.MarkupPercent != nil {
+		pct := c.MarkupPercent.rat()
+		if pct.Cmp(big.NewRat(-100, 1)) < 0 {
+			return nil, ladda.Errorf(ladda.Invalid, op, "markup percent %s is below -100", c.MarkupPercent)
+		}
+		sp.factor.Add(sp.factor, new(big.Rat).Quo(pct, big.NewRat(100, 1)))
+	}
+	if c.Floor != nil {
+		sp.floor = c.Floor.rat()
+	}
+	if c.Cap != nil {
+		sp.cap = c.Cap.rat()
+	}
+	if sp.floor != nil && sp.cap != nil && sp.floor.Cmp(sp.cap) > 0 {
+		return nil, ladda.Errorf(ladda.Invalid, op, "floor %s exceeds cap %s", c.Floor, c.Cap)
+	}
+	return sp, nil
+}
+
+// link points each schedule-linked component of t at its schedule in schedules, checking the
+// schedule, and returns the distinct schedules used.
+func (t *tariff) link(schedules map[string]*PriceSchedule) ([]*PriceSchedule, error) {
+	var used []*PriceSchedule
+	for i := range t.elements {
+		sp := t.elements[i].spot
+		if sp == nil {
+			continue
+		}
+		s := schedules[sp.name]
+		switch {
+		case s == nil:
+			return nil, ladda.Errorf(ladda.Invalid, op, "element %d follows schedule %q, which the session lacks", i, sp.name)
+		case s.Name != sp.name:
+			return nil, ladda.Errorf(ladda.Invalid, op, "session holds schedule %q under the name %q", s.Name, sp.name)
+		case s.Currency != t.currency:
+			return nil, ladda.Errorf(ladda.Invalid, op, "schedule %q is in %s, the tariff in %s", s.Name, s.Currency, t.currency)
+		}
+		if !slices.Contains(used, s) {
+			if err := s.Check(); err != nil {
+				return nil, ladda.Errorf(ladda.Invalid, op, "%s", ladda.ErrorMessage(err))
+			}
+			used = append(used, s)
+		}
+		sp.sched = s
+	}
+	return used, nil
 }
 
 func compileRestrictions(r *Restrictions) (restrictions, *ladda.Error) {
@@ -283,6 +395,7 @@ func dayNumber(t time.Time) int {
 
 // state is what restrictions are evaluated against at the start of a slice.
 type state struct {
+	at      time.Time // the instant itself
 	local   time.Time
 	elapsed int64    // ns since the session started
 	parked  *big.Rat // ns parked so far
