@@ -19,6 +19,7 @@ const (
 	EventTransactionUpdated  EventType = "transaction.updated"
 	EventTransactionEnded    EventType = "transaction.ended"
 	EventStationEvent        EventType = "station.event" // 2.0.1 NotifyEvent, security events
+	EventInvoiceIssued       EventType = "invoice.issued"
 )
 
 // Event is something that happened, published after it was stored. Data holds a value of a

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ladda-csms/ladda"
+	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/station"
 )
@@ -21,6 +22,8 @@ type Sources interface {
 	Site(ctx context.Context, id int64) (*station.Site, error)
 	IDToken(ctx context.Context, token string) (*charging.IDToken, error)
 	Transaction(ctx context.Context, id ladda.TransactionID) (*charging.Transaction, error)
+	User(ctx context.Context, id int64) (*account.User, error)
+	Organisation(ctx context.Context, id int64) (*account.Organisation, error)
 }
 
 // Options tune a Service. Zero fields take the defaults documented on each.
@@ -31,6 +34,10 @@ type Options struct {
 	Taxes *TaxTable
 	// Rounding says where tax is rounded on CDRs. Default PerInvoice.
 	Rounding TaxRounding
+	// Events receives invoice.issued. Default: discard.
+	Events ladda.Publisher
+	// Render writes invoices as documents (PDF); nil: none.
+	Render Renderer
 }
 
 // Service keeps tariffs, prices transactions and issues their CDRs.
@@ -41,6 +48,8 @@ type Service struct {
 	log      *slog.Logger
 	taxes    *TaxTable
 	rounding TaxRounding
+	events   ladda.Publisher
+	render   Renderer
 }
 
 // NewService returns a Service over store and src.
@@ -58,7 +67,10 @@ func NewService(store Store, src Sources, o Options) (*Service, error) {
 		}
 		o.Taxes = t
 	}
-	return &Service{store: store, src: src, clock: o.Clock, log: o.Logger, taxes: o.Taxes, rounding: o.Rounding}, nil
+	if o.Events == nil {
+		o.Events = ladda.Discard
+	}
+	return &Service{store: store, src: src, clock: o.Clock, log: o.Logger, taxes: o.Taxes, rounding: o.Rounding, events: o.Events, render: o.Render}, nil
 }
 
 // Check returns an Invalid error naming the first rule t breaks, or nil.
@@ -494,10 +506,27 @@ func (s *Service) Handle(ctx context.Context, e ladda.Event) {
 			s.log.Error("freezing a transaction's price", "transaction", tx.ID, "err", err)
 		}
 	case ladda.EventTransactionEnded:
-		if _, err := s.IssueCDR(ctx, tx.ID); err != nil && !errors.Is(err, ErrUnpriced) {
-			s.log.Error("issuing a CDR", "transaction", tx.ID, "err", err)
+		c, err := s.IssueCDR(ctx, tx.ID)
+		if err != nil {
+			if !errors.Is(err, ErrUnpriced) {
+				s.log.Error("issuing a CDR", "transaction", tx.ID, "err", err)
+			}
+			return
+		}
+		// A driver's own card gets an invoice per session; fleets' cards are invoiced monthly.
+		if c.UserID != 0 && c.TokenOrgID == 0 {
+			if _, err := s.InvoiceCDR(ctx, c.ID, ""); err != nil && !ladda.IsKind(err, ladda.Conflict) {
+				s.log.Error("invoicing a session", "cdr", c.ID, "err", err)
+			}
 		}
 	}
+}
+
+// MonthEnd invoices what the months before the current one (in UTC) left uninvoiced: the
+// monthly invoices of fleets, and any session of a driver whose own invoice was missed.
+func (s *Service) MonthEnd(ctx context.Context) ([]*Issued, error) {
+	now := s.clock.Now().UTC()
+	return s.InvoicePeriod(ctx, time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC))
 }
 
 // Sweep issues the CDRs of stopped, priced transactions that have none, such as those whose

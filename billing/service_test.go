@@ -1,6 +1,8 @@
 package billing_test
 
 import (
+	"bytes"
+	"context"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/billing"
+	"github.com/ladda-csms/ladda/billing/invoicepdf"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/station"
 	"github.com/ladda-csms/ladda/store/sqlite"
@@ -97,7 +100,7 @@ func (e *env) charge(t *testing.T, id ladda.StationID, token string) *charging.T
 	t.Helper()
 	ctx := t.Context()
 	start := 1000.0
-	tx := &charging.Transaction{StationID: id, StartKey: "k" + token + string(id), EVSEID: 1, ConnectorID: 1, IDToken: token,
+	tx := &charging.Transaction{StationID: id, StartKey: "k" + token + string(id) + e.clock.Now().String(), EVSEID: 1, ConnectorID: 1, IDToken: token,
 		StartedAt: e.clock.Now(), MeterStartWh: &start, MeterLastWh: &start, UpdatedAt: e.clock.Now()}
 	if _, err := e.db.StartTransaction(ctx, tx); err != nil {
 		t.Fatal(err)
@@ -308,5 +311,102 @@ func TestAssignmentRules(t *testing.T) {
 		if err := e.svc.CreateTariff(ctx, st); !ladda.IsKind(err, ladda.Invalid) {
 			t.Errorf("%s: %v, want invalid", name, err)
 		}
+	}
+}
+
+func TestInvoicesAndCreditNotes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	var events []ladda.Event
+	svc, err := billing.NewService(e.db, e.db, billing.Options{Clock: e.clock, Events: ladda.PublisherFunc(func(_ context.Context, ev ladda.Event) { events = append(events, ev) }),
+		Render: invoicepdf.Render})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
+	std := e.tariff(t, "Standard", "3.125", "0", true)
+	if err := svc.Assign(ctx, &billing.Assignment{TariffID: std.ID, SiteID: e.site.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SetBillingDetails(ctx, billing.Owner{OrgID: e.org}, &billing.BillingDetails{Party: billing.Party{Name: "Laddbolaget AB",
+		Address: []string{"Gatan 1", "111 22 Stockholm"}, VATNumber: "SE556677889901"}, Series: "LB"}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SetBillingDetails(ctx, billing.Owner{OrgID: e.org}, &billing.BillingDetails{Party: billing.Party{Name: "x"}, Series: "lower"}, true); !ladda.IsKind(err, ladda.Invalid) {
+		t.Errorf("a lower-case series: %v, want invalid", err)
+	}
+	user := &account.User{Email: "dana@example.com", Name: "Dana Åberg", Role: account.Driver, Language: "sv", CreatedAt: t0, UpdatedAt: t0}
+	if err := e.db.CreateUser(ctx, user); err != nil {
+		t.Fatal(err)
+	}
+	fleet := &account.Organisation{Name: "Åkeri AB", Kind: account.FleetOrg, CreatedAt: t0}
+	if err := e.db.CreateOrganisation(ctx, fleet); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []*charging.IDToken{
+		{Token: "DANA", Type: "ISO14443", Status: charging.Accepted, UserID: user.ID, CreatedAt: t0, UpdatedAt: t0},
+		{Token: "TRUCK", Type: "ISO14443", Status: charging.Accepted, OrgID: fleet.ID, CreatedAt: t0, UpdatedAt: t0},
+	} {
+		if err := e.db.CreateIDToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// A driver's session is invoiced at its end, in the driver's language, by the seller's series.
+	tx := e.charge(t, "CP-1", "DANA")
+	svc.Handle(ctx, ladda.Event{Type: ladda.EventTransactionEnded, Data: tx})
+	list, err := svc.Invoices(ctx, billing.InvoiceFilter{BuyerUserID: user.ID})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("driver's invoices = %v, %v", list, err)
+	}
+	inv := list[0]
+	if inv.Ref() != "LB-000001" || inv.Language != "sv" || inv.Buyer.Name != "Dana Åberg" || inv.Seller.VATNumber != "SE556677889901" ||
+		inv.Total.String() != "31.25" || inv.Net.String() != "25" || len(inv.Lines) != 1 || inv.Lines[0].Session == nil || inv.DueAt.IsZero() {
+		t.Errorf("driver's invoice = %+v", inv)
+	}
+	if len(events) != 1 || events[0].Type != ladda.EventInvoiceIssued {
+		t.Errorf("events = %+v, want one invoice.issued", events)
+	}
+	var pdf bytes.Buffer
+	if err := svc.Render(&pdf, inv); err != nil || !bytes.HasPrefix(pdf.Bytes(), []byte("%PDF-")) {
+		t.Errorf("Render: %v, %d bytes", err, pdf.Len())
+	}
+
+	// Fleet sessions wait for the month's end; one invoice takes them all.
+	e.charge(t, "CP-1", "TRUCK")
+	e.charge(t, "CP-1", "TRUCK")
+	if got, err := svc.MonthEnd(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("MonthEnd within the month = %d invoices, %v", len(got), err)
+	}
+	e.clock.Set(time.Date(2025, 4, 1, 0, 5, 0, 0, time.UTC))
+	got, err := svc.MonthEnd(ctx)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("MonthEnd = %d invoices, %v; want the fleet's one", len(got), err)
+	}
+	monthly := got[0]
+	if monthly.Number != 2 || monthly.BuyerOrgID != fleet.ID || len(monthly.CDRs) != 2 || monthly.Total.String() != "62.5" || monthly.Buyer.Name != "Åkeri AB" {
+		t.Errorf("monthly invoice = %+v", monthly)
+	}
+	if again, err := svc.MonthEnd(ctx); err != nil || len(again) != 0 {
+		t.Errorf("MonthEnd again = %d, %v; want nothing new", len(again), err)
+	}
+
+	// A credit note cancels an invoice once, and frees its sessions for a corrected invoice.
+	cn, err := svc.CreditNote(ctx, monthly.ID, "wrong tariff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cn.Ref() != "LB-000003" || cn.Kind != billing.KindCreditNote || cn.Credits != "LB-000002" || cn.Total.String() != "-62.5" || cn.Lines[0].Quantity.Sign() >= 0 {
+		t.Errorf("credit note = %+v", cn)
+	}
+	if _, err := svc.CreditNote(ctx, monthly.ID, ""); !ladda.IsKind(err, ladda.Conflict) {
+		t.Errorf("crediting twice: %v, want conflict", err)
+	}
+	if _, err := svc.CreditNote(ctx, cn.ID, ""); !ladda.IsKind(err, ladda.Conflict) {
+		t.Errorf("crediting a credit note: %v, want conflict", err)
+	}
+	if got, err := svc.MonthEnd(ctx); err != nil || len(got) != 1 || got[0].Number != 4 {
+		t.Errorf("re-invoicing after the credit note = %+v, %v", got, err)
 	}
 }

@@ -158,4 +158,22 @@ type Store interface {
 	// Unbilled lists up to limit stopped transactions that have a price but no CDR, oldest
 	// first.
 	Unbilled(ctx context.Context, limit int) ([]ladda.TransactionID, error)
+
+	// IssueInvoice gives inv the next number of its series (1 for a new series; no number is
+	// ever skipped or used twice), stores it with the CDRs it bills, and sets inv.ID and
+	// inv.Number. A credit note (CreditsID set) frees the CDRs of the invoice it cancels.
+	// Errors: Conflict when one of the CDRs is billed already, or the invoice is credited
+	// already; NotFound for an unknown CDR or credited invoice.
+	IssueInvoice(ctx context.Context, inv *Issued) error
+	Invoice(ctx context.Context, id int64) (*Issued, error)
+	Invoices(ctx context.Context, f InvoiceFilter) ([]*Issued, error)
+	// InvoiceOfCDR returns the invoice that bills a CDR now. Errors: NotFound when none does.
+	InvoiceOfCDR(ctx context.Context, cdrID int64) (*Issued, error)
+	// Uninvoiced lists the CDRs f selects that were issued before until and that no invoice
+	// bills, oldest first (f.Before and f.Limit apply as usual).
+	Uninvoiced(ctx context.Context, f CDRFilter, until time.Time) ([]*CDR, error)
+
+	// BillingDetails returns what invoices say about an owner. Errors: NotFound when unset.
+	BillingDetails(ctx context.Context, o Owner) (*BillingDetails, error)
+	SetBillingDetails(ctx context.Context, o Owner, d *BillingDetails, at time.Time) error
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -178,4 +179,65 @@ func TestBillingScope(t *testing.T) {
 func (e *env) stopAt(ctx context.Context, id int64) error {
 	_, err := e.db.StopTransaction(ctx, charging.StopReport{TransactionID: ladda.TransactionID(id), StoppedAt: t0.Add(time.Hour), At: t0.Add(time.Hour)})
 	return err
+}
+
+// A driver's session ends in an invoice the driver sees, downloads as a PDF and the seller
+// credits; another operator sees none of it.
+func TestInvoicesThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	ts := newTenants(t)
+	e := ts.e
+	ctx := context.Background()
+	var tariff Tariff
+	e.call(t, "POST", "/api/v1/tariffs", map[string]any{"name": "A", "currency": "EUR", "organisationId": ts.orgA,
+		"elements": []any{map[string]any{"components": []any{map[string]any{"type": "FLAT", "price": "2.50"}}}}}).mustStatus(t, 201).decode(t, &tariff)
+	e.call(t, "POST", "/api/v1/tariffs/"+itoa(tariff.ID)+"/assignments", map[string]any{"stationId": "A-1"}).mustStatus(t, 200)
+	e.callWith(t, "PUT", "/api/v1/organisations/"+itoa(ts.orgA)+"/billing-details",
+		map[string]any{"name": "A Laddning AB", "vatNumber": "SE556000000001", "series": "AL", "address": []string{"Gatan 1", "Sverige"}}, ts.opA).mustStatus(t, 200)
+	e.callWith(t, "PUT", "/api/v1/organisations/"+itoa(ts.orgA)+"/billing-details", map[string]any{"name": "A", "series": "al"}, ts.opA).mustProblem(t, 422)
+	e.callWith(t, "PUT", "/api/v1/me/billing-details", map[string]any{"name": "Dana D", "address": []string{"Vägen 2"}}, ts.driver).mustStatus(t, 200)
+
+	// The fleet's card charges at A's station (the start event gives the session its price):
+	// a monthly invoice to the fleet, which the run issues at once when told to invoice
+	// everything up to now.
+	tx, _, err := e.charging.StartTransaction(ctx, charging.Start{StationID: "A-1", EVSEID: 2, ConnectorID: 1, IDToken: "F-CARD", StartedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.billing.Handle(ctx, ladda.Event{Type: ladda.EventTransactionStarted, Data: tx})
+	if err := e.stopAt(ctx, int64(tx.ID)); err != nil {
+		t.Fatal(err)
+	}
+	var run List[Invoice]
+	e.call(t, "POST", "/api/v1/invoices/run", map[string]any{"until": t0.Add(48 * time.Hour)}).mustStatus(t, 200).decode(t, &run)
+	if len(run.Items) != 1 {
+		t.Fatalf("run issued %+v", run.Items)
+	}
+	inv := run.Items[0]
+	if inv.Number != "AL-000001" || inv.Total != "2.50" || inv.Seller.VATNumber != "SE556000000001" || inv.BuyerOrgID != ts.fleet || len(inv.CDRs) != 1 {
+		t.Errorf("invoice = %+v", inv)
+	}
+	for name, auth := range map[string]string{"operator A": ts.opA, "fleet manager": ts.fleetMgr} {
+		var l List[Invoice]
+		e.callWith(t, "GET", "/api/v1/invoices", nil, auth).mustStatus(t, 200).decode(t, &l)
+		if len(l.Items) != 1 || l.Items[0].ID != inv.ID {
+			t.Errorf("%s sees invoices %+v", name, l.Items)
+		}
+	}
+	// The driver's card is the fleet's: the invoice is the fleet's, not the driver's.
+	e.callWith(t, "GET", "/api/v1/invoices/"+itoa(inv.ID), nil, ts.driver).mustProblem(t, 404)
+	r := e.callWith(t, "GET", "/api/v1/invoices/"+itoa(inv.ID)+"/pdf", nil, ts.fleetMgr).mustStatus(t, 200)
+	if r.header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(r.body), "%PDF-") {
+		t.Errorf("PDF: %s, %.20q", r.header.Get("Content-Type"), r.body)
+	}
+	// Only the seller credits.
+	e.callWith(t, "POST", "/api/v1/invoices/"+itoa(inv.ID)+"/credit-note", map[string]any{"reason": "x"}, ts.fleetMgr).mustProblem(t, 403)
+	var cn Invoice
+	e.callWith(t, "POST", "/api/v1/invoices/"+itoa(inv.ID)+"/credit-note", map[string]any{"reason": "wrong price"}, ts.opA).mustStatus(t, 201).decode(t, &cn)
+	if cn.Kind != "credit_note" || cn.Number != "AL-000002" || cn.Credits != "AL-000001" || cn.Total != "-2.50" {
+		t.Errorf("credit note = %+v", cn)
+	}
+	e.callWith(t, "POST", "/api/v1/invoices/"+itoa(inv.ID)+"/credit-note", nil, ts.opA).mustProblem(t, 409)
+	e.call(t, "POST", "/api/v1/invoices/run", nil).mustStatus(t, 200)
+	e.callWith(t, "POST", "/api/v1/invoices/run", nil, ts.opA).mustProblem(t, 403)
 }

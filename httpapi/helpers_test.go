@@ -18,6 +18,7 @@ import (
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/account/password"
 	"github.com/ladda-csms/ladda/billing"
+	"github.com/ladda-csms/ladda/billing/invoicepdf"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/files"
 	"github.com/ladda-csms/ladda/firmware"
@@ -71,7 +72,7 @@ func openEnv(tb testing.TB) *env {
 	e.stations = station.NewService(db, nil, e.clock, nil, station.Config{Pepper: testPepper})
 	e.charging = charging.NewService(db, nil, e.clock, nil, charging.Config{NoShowAfter: noShowAfter})
 	e.accounts = account.NewService(db, account.Options{Clock: e.clock, Hasher: testHasher, PublicURL: "https://ladda.test"})
-	if e.billing, err = billing.NewService(db, db, billing.Options{Clock: e.clock}); err != nil {
+	if e.billing, err = billing.NewService(db, db, billing.Options{Clock: e.clock, Render: invoicepdf.Render}); err != nil {
 		tb.Fatal(err)
 	}
 	e.charging.SetPricer(e.billing)

@@ -137,6 +137,18 @@ func (s *server) routes() []route {
 		{Method: GET, Path: v1 + "/cdrs", ID: "list-cdrs", Summary: "List charge detail records, newest first", Need: sessions, Errors: []int{503}, handler: handle(s.listCDRs)},
 		{Method: GET, Path: v1 + "/cdrs/{id}", ID: "get-cdr", Summary: "Get a charge detail record", Need: sessions, Errors: []int{404, 503}, handler: handle(s.getCDR)},
 
+		{Method: GET, Path: v1 + "/invoices", ID: "list-invoices", Summary: "List invoices and credit notes, newest first", Need: sessions, Errors: []int{503}, handler: handle(s.listInvoices)},
+		{Method: POST, Path: v1 + "/invoices/run", ID: "run-invoices", Summary: "Issue the monthly invoices of what is not invoiced yet", Need: system, Errors: []int{503}, handler: handle(s.runInvoices)},
+		{Method: GET, Path: v1 + "/invoices/{id}", ID: "get-invoice", Summary: "Get an invoice or credit note", Need: sessions, Errors: []int{404, 503}, handler: handle(s.getInvoice)},
+		{Method: GET, Path: v1 + "/invoices/{id}/pdf", ID: "get-invoice-pdf", Summary: "An invoice or credit note as a PDF document", Need: sessions, Errors: []int{404, 503}, handler: handle(s.getInvoicePDF)},
+		{Method: POST, Path: v1 + "/invoices/{id}/credit-note", ID: "credit-invoice", Summary: "Cancel an invoice with a credit note", Need: billing, Status: 201, Errors: []int{404, 409, 503}, handler: handle(s.creditNote)},
+		{Method: GET, Path: v1 + "/billing-details", ID: "get-installation-billing-details", Summary: "The installation's billing details: the seller for stations of no organisation", Need: system, Errors: []int{404, 503}, handler: handle(s.getOwnDetails(false))},
+		{Method: PUT, Path: v1 + "/billing-details", ID: "set-installation-billing-details", Summary: "Set the installation's billing details", Need: system, Errors: []int{503}, handler: handle(s.putOwnDetails(false))},
+		{Method: GET, Path: v1 + "/organisations/{id}/billing-details", ID: "get-organisation-billing-details", Summary: "What invoices say about an organisation", Need: orgManage, Errors: []int{404, 503}, handler: handle(s.getDetails(false))},
+		{Method: PUT, Path: v1 + "/organisations/{id}/billing-details", ID: "set-organisation-billing-details", Summary: "Set what invoices say about an organisation", Need: orgManage, Errors: []int{404, 503}, handler: handle(s.putDetails(false))},
+		{Method: GET, Path: v1 + "/me/billing-details", ID: "get-my-billing-details", Summary: "What your invoices say about you", Need: self, Errors: []int{404, 503}, handler: handle(s.getOwnDetails(true))},
+		{Method: PUT, Path: v1 + "/me/billing-details", ID: "set-my-billing-details", Summary: "Set what your invoices say about you", Need: self, Errors: []int{503}, handler: handle(s.putOwnDetails(true))},
+
 		{Method: GET, Path: v1 + "/transactions", ID: "list-transactions", Summary: "List transactions, newest first", Need: sessions, handler: handle(s.listTransactions)},
 		{Method: GET, Path: v1 + "/transactions/{id}", ID: "get-transaction", Summary: "Get a transaction with its meter values", Need: sessions, Errors: []int{404}, handler: handle(s.getTransaction)},
 		{Method: POST, Path: v1 + "/transactions/{id}/cost", ID: "send-cost", Summary: "Show the driver a transaction's running cost on the station (OCPP 2.0.1)", Need: billing, Errors: []int{404, 409, 503, 504}, handler: handle(s.sendCost)},

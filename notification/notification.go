@@ -110,7 +110,16 @@ func New(store Store, dir Directory, opts Options) *Service {
 // Events are the kinds of events the service listens to.
 var Events = []ladda.EventType{
 	ladda.EventTransactionStarted, ladda.EventTransactionEnded, ladda.EventConnectorStatus,
-	ladda.EventStationConnected, ladda.EventStationDisconnected, ladda.EventStationEvent,
+	ladda.EventStationConnected, ladda.EventStationDisconnected, ladda.EventStationEvent, ladda.EventInvoiceIssued,
+}
+
+// Addressed is the data of an event that names whom it concerns rather than a station, such as
+// an issued invoice: its user hears of it by email (if they want receipts) and webhook, its
+// organisation by webhook.
+type Addressed interface {
+	NoticeUser() int64
+	NoticeOrg() int64
+	NoticeData() map[string]any
 }
 
 // Payload is the JSON body of every webhook call.
@@ -153,6 +162,9 @@ func (s *Service) Handle(ctx context.Context, e ladda.Event) {
 }
 
 func (s *Service) handle(ctx context.Context, e ladda.Event) error {
+	if a, ok := e.Data.(Addressed); ok {
+		return s.addressed(ctx, e, a)
+	}
 	st, err := s.dir.Station(ctx, e.StationID)
 	if ladda.IsKind(err, ladda.NotFound) {
 		return nil
@@ -209,6 +221,36 @@ func (s *Service) handle(ctx context.Context, e ladda.Event) error {
 	default:
 		if err := s.toOrg(ctx, &q, st.OrgID, p); err != nil {
 			return err
+		}
+	}
+	return s.enqueue(ctx, q)
+}
+
+// addressed queues an event about a user and an organisation.
+func (s *Service) addressed(ctx context.Context, e ladda.Event, a Addressed) error {
+	data := a.NoticeData()
+	p := Payload{Event: string(e.Type), Time: e.Time.UTC(), Data: data}
+	var q queue
+	if err := s.toOrg(ctx, &q, a.NoticeOrg(), p); err != nil {
+		return err
+	}
+	if id := a.NoticeUser(); id != 0 {
+		u, err := s.store.User(ctx, id)
+		if err != nil && !ladda.IsKind(err, ladda.NotFound) {
+			return err
+		}
+		if u != nil {
+			template := ""
+			if e.Type == ladda.EventInvoiceIssued && u.Prefs.Receipt {
+				template = MailInvoice
+			}
+			mail := map[string]any{"Name": u.Name}
+			for k, v := range data {
+				mail[k] = v
+			}
+			if err := s.toUser(ctx, &q, u, p, template, mail); err != nil {
+				return err
+			}
 		}
 	}
 	return s.enqueue(ctx, q)
@@ -278,6 +320,7 @@ const (
 	MailSessionStopped = "session_stopped"
 	MailStationFree    = "station_free"
 	MailStationFault   = "station_fault"
+	MailInvoice        = "invoice"
 )
 
 // token looks up a session's token; nil when it has none or it is not known.

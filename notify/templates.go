@@ -36,6 +36,7 @@ const (
 	StationFree      Kind = "station_free"       // StationData: Name, StationID, StationName, EVSE, Time
 	StationFault     Kind = "station_fault"      // StationData: Name, StationID, StationName, EVSE, ErrorCode, Info, Time
 	AccountDeleted   Kind = "account_deleted"    // AccountData: Name, Time
+	Invoice          Kind = "invoice"            // InvoiceData: Name, Ref, Kind, Total, Currency, Seller, PaidBy, DueAt, Sessions
 )
 
 // AccountData is the data of the messages about a user's account. Name greets the recipient
@@ -76,6 +77,21 @@ type StationData struct {
 	Time        time.Time
 }
 
+// InvoiceData is the data of the message that an invoice or credit note was issued. Total is
+// the amount as printed ("51.25"), in Currency; Kind is "invoice" or "credit_note"; a zero DueAt
+// with PaidBy says it is paid.
+type InvoiceData struct {
+	Name     string
+	Ref      string // such as "LAD-000042"
+	Kind     string
+	Total    string
+	Currency string
+	Seller   string
+	PaidBy   string
+	DueAt    time.Time
+	Sessions int
+}
+
 // kinds maps each Kind to the type of its data and whether it needs a Link.
 var kinds = map[Kind]struct {
 	data     reflect.Type
@@ -93,6 +109,7 @@ var kinds = map[Kind]struct {
 	StationFree:      {reflect.TypeFor[StationData](), false},
 	StationFault:     {reflect.TypeFor[StationData](), false},
 	AccountDeleted:   {reflect.TypeFor[AccountData](), false},
+	Invoice:          {reflect.TypeFor[InvoiceData](), false},
 }
 
 // Kinds returns every Kind, in no particular order.

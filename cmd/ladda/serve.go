@@ -25,6 +25,7 @@ import (
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/account/password"
 	"github.com/ladda-csms/ladda/billing"
+	"github.com/ladda-csms/ladda/billing/invoicepdf"
 	"github.com/ladda-csms/ladda/bus"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/config"
@@ -83,7 +84,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		HeartbeatInterval: cfg.HeartbeatInterval,
 	})
 	chargingSvc := charging.NewService(db, events, nil, log, charging.Config{StaleAfter: cfg.StaleTransactionAfter, NoShowAfter: cfg.ReservationNoShow})
-	billingSvc, err := billing.NewService(db, db, billing.Options{Logger: log})
+	billingSvc, err := billing.NewService(db, db, billing.Options{Logger: log, Events: events, Render: invoicepdf.Render})
 	if err != nil {
 		return err
 	}
@@ -231,6 +232,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	wg.Go(func() {
 		flushEvery(background, time.Minute, func(ctx context.Context) error {
 			_, err := billingSvc.Sweep(ctx)
+			return err
+		}, log)
+	})
+	wg.Go(func() {
+		flushEvery(background, time.Hour, func(ctx context.Context) error {
+			issued, err := billingSvc.MonthEnd(ctx)
+			if len(issued) > 0 {
+				log.Info("issued monthly invoices", "invoices", len(issued))
+			}
 			return err
 		}, log)
 	})

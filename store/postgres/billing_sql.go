@@ -76,4 +76,49 @@ var billingQueries = sqldb.BillingQueries{
 		WHERE t.stopped_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cdrs c WHERE c.transaction_id = t.id)
 		ORDER BY t.id
 		LIMIT $1`,
+
+	NextNumber: `
+		INSERT INTO invoice_series (name, last_number) VALUES ($1, 1)
+		ON CONFLICT (name) DO UPDATE SET last_number = invoice_series.last_number + 1
+		RETURNING last_number`,
+	InsertInvoice: `
+		INSERT INTO invoices (series, number, kind, seller_org_id, buyer_user_id, buyer_org_id, credits_id, currency, total, issued_at, body)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (credits_id) DO NOTHING
+		RETURNING id`,
+	BillCDR: `
+		INSERT INTO cdr_invoices (cdr_id, invoice_id) VALUES ($1, $2)
+		ON CONFLICT (cdr_id) DO NOTHING
+		RETURNING cdr_id`,
+	FreeCDRs:      `DELETE FROM cdr_invoices WHERE invoice_id = $1`,
+	Invoice:       `SELECT id, number, body FROM invoices WHERE id = $1`,
+	InvoiceExists: `SELECT 1 FROM invoices WHERE id = $1`,
+	Invoices: `
+		SELECT id, number, body FROM invoices
+		WHERE ($1::bigint IS NULL OR seller_org_id = $1) AND ($2::bigint IS NULL OR buyer_user_id = $2)
+			AND ($3::bigint IS NULL OR buyer_org_id = $3) AND id < $4
+		ORDER BY id DESC
+		LIMIT $5`,
+	InvoiceOfCDR: `
+		SELECT i.id, i.number, i.body FROM cdr_invoices c JOIN invoices i ON i.id = c.invoice_id
+		WHERE c.cdr_id = $1`,
+	AllInvoices:   `SELECT id, number, body FROM invoices WHERE id > $1 ORDER BY id LIMIT $2`,
+	ResealInvoice: `UPDATE invoices SET body = $3 WHERE id = $1 AND body = $2`,
+	Uninvoiced: `
+		SELECT id, body FROM cdrs c
+		WHERE ($1::bigint IS NULL OR org_id = $1) AND ($2::bigint IS NULL OR user_id = $2)
+			AND ($3::bigint IS NULL OR token_org_id = $3) AND ($4::text IS NULL OR station_id = $4)
+			AND id < $5 AND issued_at < $6
+			AND NOT EXISTS (SELECT 1 FROM cdr_invoices b WHERE b.cdr_id = c.id)
+		ORDER BY id
+		LIMIT $7`,
+	CDRExists: `SELECT 1 FROM cdrs WHERE id = $1`,
+	CDRBilled: `SELECT invoice_id FROM cdr_invoices WHERE cdr_id = $1`,
+	Credited:  `SELECT id FROM invoices WHERE credits_id = $1`,
+	Details:   `SELECT body FROM billing_details WHERE owner = $1`,
+	PutDetails: `
+		INSERT INTO billing_details (owner, body, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (owner) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
+	AllDetails:    `SELECT owner, body FROM billing_details WHERE owner > $1 ORDER BY owner LIMIT $2`,
+	ResealDetails: `UPDATE billing_details SET body = $3 WHERE owner = $1 AND body = $2`,
 }

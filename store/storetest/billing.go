@@ -269,3 +269,132 @@ func testCDRs(t *testing.T, open func(t *testing.T) Store) {
 		t.Errorf("CDR after its station went: %v", err)
 	}
 }
+
+// issued returns an invoice of one SEK line in series "T" billing cdrs.
+func issued(cdrs ...int64) *billing.Issued {
+	one, _ := billing.ParseAmount("1")
+	return &billing.Issued{Invoice: billing.Invoice{Kind: billing.KindInvoice, Series: "T", IssuedAt: t0, Currency: "SEK",
+		Seller: billing.Party{Name: "Säljaren AB"}, Buyer: billing.Party{Name: "Köpare", Email: "k@example.com"},
+		Lines: []billing.InvoiceLine{{Description: "Charging", Net: one, Total: one}}, Net: one, Total: one}, BuyerUserID: 5, CDRs: cdrs}
+}
+
+func testInvoices(t *testing.T, open func(t *testing.T) Store) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	MustCreateStation(t, s, "INV-1")
+	var cdrs []int64
+	for i := range 3 {
+		tx := MustStart(t, s, newTx("INV-1", 1, "TAG", time.Duration(i)*time.Hour))
+		c := &billing.CDR{TransactionID: tx.ID, StationID: "INV-1", UserID: 5, Currency: "SEK", IssuedAt: at(time.Duration(i) * time.Hour)}
+		if _, err := s.IssueCDR(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		cdrs = append(cdrs, c.ID)
+	}
+
+	first := issued(cdrs[0])
+	if err := s.IssueInvoice(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if first.Number != 1 || first.ID == 0 {
+		t.Fatalf("first invoice: number %d, id %d", first.Number, first.ID)
+	}
+	if err := s.IssueInvoice(ctx, issued(cdrs[0])); !ladda.IsKind(err, ladda.Conflict) {
+		t.Errorf("billing a CDR twice: %v, want conflict", err)
+	}
+	if err := s.IssueInvoice(ctx, issued(99999)); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("billing an unknown CDR: %v, want not found", err)
+	}
+	// Refused writes take no number: the next invoice is number 2.
+	second := issued(cdrs[1])
+	if err := s.IssueInvoice(ctx, second); err != nil || second.Number != 2 {
+		t.Fatalf("second invoice: number %d, %v; want 2", second.Number, err)
+	}
+	other := issued()
+	other.Series = "U"
+	if err := s.IssueInvoice(ctx, other); err != nil || other.Number != 1 {
+		t.Errorf("a new series starts at 1: got %d, %v", other.Number, err)
+	}
+	got, err := s.Invoice(ctx, first.ID)
+	if err != nil || got.Ref() != "T-000001" || got.Buyer.Name != "Köpare" || len(got.CDRs) != 1 || got.Total.String() != "1" {
+		t.Fatalf("Invoice = %+v, %v", got, err)
+	}
+	if inv, err := s.InvoiceOfCDR(ctx, cdrs[1]); err != nil || inv.ID != second.ID {
+		t.Errorf("InvoiceOfCDR = %+v, %v", inv, err)
+	}
+	if _, err := s.InvoiceOfCDR(ctx, cdrs[2]); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("InvoiceOfCDR of an uninvoiced CDR: %v", err)
+	}
+	if list, err := s.Uninvoiced(ctx, billing.CDRFilter{UserID: 5}, at(24*time.Hour)); err != nil || len(list) != 1 || list[0].ID != cdrs[2] {
+		t.Errorf("Uninvoiced = %v, %v; want CDR %d", list, err, cdrs[2])
+	}
+	if list, err := s.Uninvoiced(ctx, billing.CDRFilter{UserID: 5}, at(time.Hour)); err != nil || len(list) != 0 {
+		t.Errorf("Uninvoiced before the third CDR = %v, %v", list, err)
+	}
+
+	// A credit note frees the CDRs of the invoice it cancels, once.
+	credit := issued()
+	credit.Kind, credit.CreditsID, credit.Credits = billing.KindCreditNote, first.ID, first.Ref()
+	if err := s.IssueInvoice(ctx, credit); err != nil || credit.Number != 3 {
+		t.Fatalf("credit note: number %d, %v; want 3 (one series for both)", credit.Number, err)
+	}
+	again := issued()
+	again.Kind, again.CreditsID = billing.KindCreditNote, first.ID
+	if err := s.IssueInvoice(ctx, again); !ladda.IsKind(err, ladda.Conflict) {
+		t.Errorf("crediting twice: %v, want conflict", err)
+	}
+	if _, err := s.InvoiceOfCDR(ctx, cdrs[0]); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("a credited invoice still bills its CDR: %v", err)
+	}
+	rebill := issued(cdrs[0])
+	if err := s.IssueInvoice(ctx, rebill); err != nil || rebill.Number != 4 {
+		t.Errorf("billing a freed CDR again: number %d, %v; want 4: refused writes take no number", rebill.Number, err)
+	}
+	if list, err := s.Invoices(ctx, billing.InvoiceFilter{BuyerUserID: 5}); err != nil || len(list) != 5 || list[0].ID != rebill.ID {
+		t.Errorf("Invoices = %d, %v", len(list), err)
+	}
+	if list, err := s.Invoices(ctx, billing.InvoiceFilter{BuyerOrgID: 1}); err != nil || len(list) != 0 {
+		t.Errorf("Invoices of another buyer = %d, %v", len(list), err)
+	}
+
+	// Numbers stay gapless when many are issued at once.
+	const n = 20
+	numbers := make(chan int64, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			inv := issued()
+			inv.Series = "C"
+			err := s.IssueInvoice(ctx, inv)
+			numbers <- inv.Number
+			errs <- err
+		}()
+	}
+	seen := map[int64]bool{}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		seen[<-numbers] = true
+	}
+	for i := int64(1); i <= n; i++ {
+		if !seen[i] {
+			t.Errorf("concurrent invoices: number %d missing (got %v)", i, seen)
+		}
+	}
+
+	// Billing details.
+	if _, err := s.BillingDetails(ctx, billing.Owner{OrgID: 3}); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("unset details: %v", err)
+	}
+	d := &billing.BillingDetails{Party: billing.Party{Name: "Laddbolaget AB", Address: []string{"Gatan 1", "Sverige"}, VATNumber: "SE556677889901"}, Series: "LB"}
+	for _, o := range []billing.Owner{{OrgID: 3}, {UserID: 3}, {}} {
+		if err := s.SetBillingDetails(ctx, o, d, t0); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.BillingDetails(ctx, o); err != nil || got.Name != d.Name || got.Series != "LB" || len(got.Address) != 2 {
+			t.Errorf("details of %+v = %+v, %v", o, got, err)
+		}
+	}
+}

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Site", func(t *testing.T) { testSites(t, open) })
 	t.Run("Tariff", func(t *testing.T) { testTariffs(t, open) })
 	t.Run("CDR", func(t *testing.T) { testCDRs(t, open) })
+	t.Run("Invoice", func(t *testing.T) { testInvoices(t, open) })
 	t.Run("APIKey", func(t *testing.T) { testAPIKeys(t, open) })
 	t.Run("Organisation", func(t *testing.T) { testOrganisations(t, open) })
 	t.Run("User", func(t *testing.T) { testUsers(t, open) })

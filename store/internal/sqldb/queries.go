@@ -757,6 +757,49 @@ type BillingQueries struct {
 	// Unbilled (limit) returns the ids of stopped transactions that have a price but no CDR,
 	// by id.
 	Unbilled string `sqldb:"read"`
+
+	// NextNumber (series) takes the next number of a series, creating it at 1, and returns it.
+	NextNumber string
+	// InsertInvoice (series, number, kind, seller_org_id, buyer_user_id, buyer_org_id,
+	// credits_id nullable, currency, total, issued_at, body) inserts an invoice and returns its
+	// id, or returns no row when the credited invoice is credited already.
+	InsertInvoice string
+	// BillCDR (cdr_id, invoice_id) records that an invoice bills a CDR, or returns no row when
+	// another does.
+	BillCDR string
+	// FreeCDRs (invoice_id) forgets which CDRs an invoice bills.
+	FreeCDRs string
+	// Invoice (id) returns the invoice columns: id, number, body.
+	Invoice string `sqldb:"read"`
+	// InvoiceExists (id) returns one row if the invoice exists.
+	InvoiceExists string
+	// Invoices (seller_org_id nullable, buyer_user_id nullable, buyer_org_id nullable,
+	// before: id <, limit nullable) returns the invoice columns by id, descending.
+	Invoices string `sqldb:"read"`
+	// InvoiceOfCDR (cdr_id) returns the invoice columns of the invoice billing a CDR.
+	InvoiceOfCDR string `sqldb:"read"`
+	// AllInvoices (after: id >, limit) returns the invoice columns by id, for Reseal.
+	AllInvoices string `sqldb:"read"`
+	// ResealInvoice (id, old body, new body) replaces the body if it is still old.
+	ResealInvoice string
+	// Uninvoiced (org_id nullable, user_id nullable, token_org_id nullable, station_id
+	// nullable, before: id <, until: issued_at <, limit nullable) returns the cdr columns of
+	// CDRs no invoice bills, by id.
+	Uninvoiced string `sqldb:"read"`
+	// CDRExists (id) returns one row if the CDR exists.
+	CDRExists string
+	// CDRBilled (cdr_id) returns the id of the invoice that bills a CDR.
+	CDRBilled string
+	// Credited (id) returns the id of the credit note that cancels an invoice.
+	Credited string
+	// Details (owner) returns the body of an owner's billing details.
+	Details string
+	// PutDetails (owner, body, updated_at) sets an owner's billing details.
+	PutDetails string
+	// AllDetails (after: owner >, limit) returns owner and body by owner, for Reseal.
+	AllDetails string `sqldb:"read"`
+	// ResealDetails (owner, old body, new body) replaces the body if it is still old.
+	ResealDetails string
 }
 
 // The tags of Queries fields: `sqldb:"optional"` marks a statement an engine may leave empty;

@@ -23,7 +23,7 @@ func (db *DB) AdvanceTOTPStep(ctx context.Context, userID, step int64) (bool, er
 }
 
 // Reseal rewrites every sealed value (users' emails with their index, names and TOTP secrets;
-// webhooks' secrets; the keyring check) under the primary key of the keyring, and returns how
+// webhooks' secrets; invoices and billing details; the keyring check) under the primary key of the keyring, and returns how
 // many rows it rewrote. Run it after putting a new key first in the keyring; once it is done,
 // older keys can go. Each row is its own write, read and rewritten in it, and written only if
 // it is unchanged since, so it can run while Ladda serves without undoing anyone's change.
@@ -69,6 +69,11 @@ func (db *DB) Reseal(ctx context.Context) (int, error) {
 		if len(hooks) < page {
 			break
 		}
+	}
+	m, err := db.resealBilling(ctx)
+	n += m
+	if err != nil {
+		return n, db.wrap(op, err)
 	}
 	sealed := db.seal.Seal([]byte(checkPlain), aadCheck)
 	if err := db.do(ctx, keyOf(checkName), func(ctx context.Context, r run) error {
