@@ -22,6 +22,7 @@ import (
 // follows the rules of Assignment's groups.
 type Plan struct {
 	ID              int64    `json:"id"`
+	OrgID           int64    `json:"orgId,omitempty"` // the operator organisation that sells it; 0: the installation
 	Name            string   `json:"name"`
 	Currency        string   `json:"currency"`
 	MonthlyFee      Amount   `json:"monthlyFee"`      // excluding tax

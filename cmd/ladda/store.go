@@ -30,6 +30,7 @@ type store interface {
 	firmware.Store
 	pki.Store
 	billing.Store
+	billing.Payments
 	Ping(ctx context.Context) error
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
 	Reseal(ctx context.Context) (int, error)

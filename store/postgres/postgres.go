@@ -98,6 +98,7 @@ var queries = sqldb.Queries{
 	PKI:         pkiQueries,
 	Site:        siteQueries,
 	Billing:     billingQueries,
+	Payments:    paymentQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "postgres", Time: sqldb.EncodeNativeTime}

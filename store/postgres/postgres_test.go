@@ -17,6 +17,7 @@ import (
 
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/account"
+	"github.com/ladda-csms/ladda/billing"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/pki"
@@ -514,6 +515,91 @@ func TestUseOnceAcrossProcesses(t *testing.T) {
 		wg.Wait()
 		if tokens.Load() != 1 || codes.Load() != 1 {
 			t.Fatalf("round %d: the token was used %d times, the code %d times; want once each", round, tokens.Load(), codes.Load())
+		}
+	}
+}
+
+// Payments, ledger entries, subscriptions and gateway events written at once by two processes
+// sharing the database: of the same payment, entry, running subscription or event, exactly one
+// is stored, and the others get it (or a conflict); of updates of one version, one applies.
+func TestPaymentsAcrossProcesses(t *testing.T) {
+	schema := newSchema(t)
+	keys := storetest.TestKeyring(t, "k1") // payments are sealed: both processes share the keys
+	stores := []*postgres.DB{openSchemaWith(t, schema, postgres.Options{Sealer: keys}), openSchemaWith(t, schema, postgres.Options{Sealer: keys})}
+	ctx := t.Context()
+	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	plan := storetest.MustCreatePlan(t, stores[0], &billing.Plan{Name: "Plus", Currency: "SEK"})
+	for round := range 5 {
+		const n = 8
+		var (
+			wg                              sync.WaitGroup
+			payments, entries, subs, events atomic.Int32
+			updates                         atomic.Int32
+			paymentIDs, entryIDs            [n]int64
+		)
+		tx := ladda.TransactionID(100 + round)
+		base := storetest.MustCreatePayment(t, stores[0], &billing.PaymentRecord{Kind: billing.PayTopUp, UserID: 1, Currency: "SEK",
+			State: billing.StatePending, CreatedAt: t0, UpdatedAt: t0})
+		for i := range n {
+			wg.Go(func() {
+				s := stores[i%2]
+				p := &billing.PaymentRecord{Kind: billing.PaySession, UserID: 1, TransactionID: tx, Currency: "SEK", State: billing.StatePending,
+					Ref: fmt.Sprint("pi_", round, "_", i), CreatedAt: t0, UpdatedAt: t0}
+				if created, err := s.CreatePayment(ctx, p); err != nil {
+					t.Error(err)
+				} else if created {
+					payments.Add(1)
+				}
+				paymentIDs[i] = p.ID
+
+				amount, _ := billing.ParseAmount(fmt.Sprint(i + 1))
+				e, err := billing.TopUp(1, "stripe", amount, "SEK", fmt.Sprint("topup:", round), t0)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if created, err := s.AppendEntry(ctx, e); err != nil {
+					t.Error(err)
+				} else if created {
+					entries.Add(1)
+				}
+				entryIDs[i] = e.ID
+
+				if err := s.CreateSubscription(ctx, &billing.Subscription{PlanID: plan.ID, UserID: int64(100 + round), Start: t0}); err == nil {
+					subs.Add(1)
+				} else if !ladda.IsKind(err, ladda.Conflict) {
+					t.Error(err)
+				}
+
+				mine := *base
+				mine.Attempts = i
+				if err := s.UpdatePayment(ctx, &mine); err == nil {
+					updates.Add(1)
+				} else if !ladda.IsKind(err, ladda.Conflict) {
+					t.Error(err)
+				}
+
+				if fresh, err := s.SeenGatewayEvent(ctx, fmt.Sprint("evt_", round), t0); err != nil {
+					t.Error(err)
+				} else if fresh {
+					events.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		for name, c := range map[string]int32{"payments": payments.Load(), "entries": entries.Load(), "subscriptions": subs.Load(),
+			"updates": updates.Load(), "new events": events.Load()} {
+			if c != 1 {
+				t.Errorf("round %d: %d %s, want 1", round, c, name)
+			}
+		}
+		for i := range n {
+			if paymentIDs[i] != paymentIDs[0] || entryIDs[i] != entryIDs[0] {
+				t.Fatalf("round %d: payments %v and entries %v, want one of each", round, paymentIDs, entryIDs)
+			}
+		}
+		if b, err := stores[1].Balance(ctx, billing.GatewayAccount("stripe"), "SEK"); err != nil || b.Sign() <= 0 {
+			t.Errorf("round %d: gateway balance %s, %v", round, b, err)
 		}
 	}
 }

@@ -94,6 +94,7 @@ var queries = sqldb.Queries{
 	PKI:         pkiQueries,
 	Site:        siteQueries,
 	Billing:     billingQueries,
+	Payments:    paymentQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "sqlite", Time: sqldb.EncodeTextTime}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/account"
+	"github.com/ladda-csms/ladda/billing"
 	"github.com/ladda-csms/ladda/vault"
 )
 
@@ -43,8 +44,8 @@ func TestKeyring(tb testing.TB, spec ...string) *vault.Keyring {
 }
 
 // RunAtRest runs the tests of what an engine keeps at rest: personal data sealed, found again
-// after a key rotation, and an audit log that the database itself keeps append-only. newDB
-// makes a new, empty database for one test.
+// after a key rotation, and an audit log and a ledger that the database itself keeps
+// append-only. newDB makes a new, empty database for one test.
 func RunAtRest(t *testing.T, newDB func(t *testing.T) Engine) {
 	t.Run("personal data is stored sealed, never as plain text", func(t *testing.T) {
 		t.Parallel()
@@ -191,6 +192,82 @@ func RunAtRest(t *testing.T, newDB func(t *testing.T) Engine) {
 		s.Close()
 		if err := check(TestKeyring(t, "new")); err != nil {
 			t.Fatalf("the new key alone after resealing: %v", err)
+		}
+	})
+
+	t.Run("payments and payment accounts are sealed, found after a rotation, and resealed", func(t *testing.T) {
+		t.Parallel()
+		e := newDB(t)
+		before := e.Open(t, TestKeyring(t, "old"))
+		acct := &billing.PaymentAccount{UserID: 1, Mode: billing.PayByCard, Customer: "cus_hemligkund", Method: "pm_hemligmetod",
+			Label: "Visa hemligetikett", UpdatedAt: t0}
+		if err := before.SetPaymentAccount(t.Context(), acct); err != nil {
+			t.Fatal(err)
+		}
+		pay := MustCreatePayment(t, before, &billing.PaymentRecord{Kind: billing.PayTopUp, UserID: 1, Currency: "SEK", State: billing.StateCaptured,
+			Ref: "pi_hemligref", Customer: "cus_hemligkund", CreatedAt: t0, UpdatedAt: t0})
+		plain := [][]byte{[]byte("hemligkund"), []byte("hemligmetod"), []byte("hemligetikett"), []byte("pi_hemligref"), []byte("hemligref")}
+		for _, q := range []string{"SELECT body FROM payments", "SELECT ref_index FROM payments", "SELECT body FROM payment_accounts"} {
+			var stored []byte
+			if err := e.Raw.QueryRowContext(t.Context(), q).Scan(&stored); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			if len(stored) == 0 {
+				t.Errorf("%s: empty", q)
+			}
+			for _, p := range plain {
+				if bytes.Contains(bytes.ToLower(stored), bytes.ToLower(p)) {
+					t.Errorf("%s: %q holds %q in plain text", q, stored, p)
+				}
+			}
+		}
+		if err := before.Close(); err != nil {
+			t.Fatal(err)
+		}
+
+		// After a rotation, the reference indexed under the old key still finds the payment.
+		rotating := e.Open(t, TestKeyring(t, "new", "old"))
+		if got, err := rotating.PaymentByRef(t.Context(), "pi_hemligref"); err != nil || got.ID != pay.ID || got.Customer != "cus_hemligkund" {
+			t.Fatalf("PaymentByRef under the old key = %+v, %v", got, err)
+		}
+		n, err := rotating.Reseal(t.Context())
+		if err != nil || n != 2 {
+			t.Fatalf("Reseal = %d, %v; want 2 rows", n, err)
+		}
+		if err := rotating.Close(); err != nil {
+			t.Fatal(err)
+		}
+		after := e.Open(t, TestKeyring(t, "new"))
+		if got, err := after.PaymentByRef(t.Context(), "pi_hemligref"); err != nil || got.ID != pay.ID {
+			t.Errorf("PaymentByRef after resealing, without the old key = %+v, %v", got, err)
+		} else {
+			wantPayment(t, got, pay)
+		}
+		if got, err := after.PaymentAccount(t.Context(), 1); err != nil || *got != *acct {
+			t.Errorf("the payment account after resealing = %+v, %v; want %+v", got, err, acct)
+		}
+	})
+
+	t.Run("the database refuses to change or delete ledger entries", func(t *testing.T) {
+		t.Parallel()
+		e := newDB(t)
+		s := e.Open(t, TestKeyring(t, "k1"))
+		MustAppend(t, s, built(t)(billing.TopUp(1, "stripe", mustAmount(t, "12.34"), "SEK", "topup:1", t0)))
+		for _, q := range []string{
+			"UPDATE ledger_entries SET ref = 'topup:2'",
+			"DELETE FROM ledger_entries",
+			"UPDATE ledger_postings SET minor = 0",
+			"DELETE FROM ledger_postings",
+		} {
+			if _, err := e.Raw.ExecContext(t.Context(), q); err == nil {
+				t.Errorf("%s: no error", q)
+			}
+		}
+		if b, err := s.Balance(t.Context(), billing.WalletAccount(1), "SEK"); err != nil || b.String() != "-12.34" {
+			t.Errorf("wallet balance after the refused changes = %s, %v", b, err)
+		}
+		if list, err := s.Entries(t.Context(), billing.GatewayAccount("stripe"), 0, 0); err != nil || len(list) != 1 || list[0].Ref != "topup:1" {
+			t.Errorf("entries after the refused changes: %+v, %v", list, err)
 		}
 	})
 

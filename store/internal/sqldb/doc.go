@@ -1,7 +1,7 @@
 // Package sqldb is the engine-neutral core of Ladda's SQL stores: the group committer that
 // makes many small durable writes share one database transaction, and the implementation of
 // station.Store (with its command log, settings and reports), charging.Store, account.Store,
-// firmware.Store and pki.Store over database/sql.
+// firmware.Store, pki.Store, billing.Store and billing.Payments over database/sql.
 //
 // It imports no database driver. Each engine (store/sqlite, store/postgres) opens its own
 // connection pools, runs its migrations and hands over its SQL as a Queries value: every
@@ -13,7 +13,8 @@
 // Committer, which batches writes arriving within a short window into one transaction and
 // wakes each caller only after that transaction committed. Reads use the read pool directly.
 //
-// Personal data (users' emails, names and second-factor secrets, webhook secrets) is sealed by
-// a Sealer before it is stored and opened after it is read; emails are found and kept unique by
-// their blind index. The database never holds them in plain text.
+// Personal data (users' emails, names and second-factor secrets, webhook secrets, invoices,
+// payments and payment accounts) is sealed by a Sealer before it is stored and opened after it
+// is read; emails are found and kept unique by their blind index, payments found by that of
+// their gateway reference. The database never holds them in plain text.
 package sqldb

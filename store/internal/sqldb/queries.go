@@ -66,6 +66,10 @@ import (
 //	assignment:  id, tariff_id, station_id (NULL: none), site_id (NULL: none),
 //	             customer_group, created_at
 //	cdr:         id, body (JSON text)
+//	payment:     id, kind, user_id, transaction_id (NULL: none), state, next_attempt (NULL:
+//	             none), version, created_at, updated_at, body (sealed JSON)
+//	plan:        id, org_id (NULL: none), name, currency, body (JSON text)
+//	subscription: id, plan_id, user_id, org_id, starts_at, ends_at (NULL: running)
 type Queries struct {
 	Station     StationQueries
 	Charging    ChargingQueries
@@ -83,6 +87,7 @@ type Queries struct {
 	PKI         PKIQueries
 	Site        SiteQueries
 	Billing     BillingQueries
+	Payments    PaymentQueries
 }
 
 // StationQueries are the statements of station.Store.
@@ -800,6 +805,100 @@ type BillingQueries struct {
 	AllDetails string `sqldb:"read"`
 	// ResealDetails (owner, old body, new body) replaces the body if it is still old.
 	ResealDetails string
+}
+
+// PaymentQueries are the statements of billing.Payments.
+type PaymentQueries struct {
+	// PutAccount (user_id, mode, body, updated_at) sets a user's payment account.
+	PutAccount string
+	// Account (user_id) returns mode, body and updated_at of a user's payment account.
+	Account string `sqldb:"read"`
+	// DeleteAccount (user_id) removes a payment account; rows affected is 0 for none.
+	DeleteAccount string
+	// AllAccounts (after: user_id >, limit) returns user_id and body by user_id, for Reseal.
+	AllAccounts string `sqldb:"read"`
+	// ResealAccount (user_id, old body, new body) replaces the body if it is still old.
+	ResealAccount string
+
+	// InsertPayment (kind, user_id, transaction_id nullable, state, next_attempt nullable,
+	// ref_index nullable, version, created_at, updated_at, body) inserts a payment and returns
+	// its id, or returns no row when the transaction has a payment of the kind already.
+	InsertPayment string
+	// PaymentOfTransaction (transaction_id, kind) returns the payment columns.
+	PaymentOfTransaction string
+	// PaymentHead (id) returns version, kind, user_id, transaction_id and created_at of a
+	// payment.
+	PaymentHead string
+	// UpdatePayment (id, version, state, next_attempt nullable, ref_index nullable,
+	// updated_at, body) sets those columns and advances the version by one, if the version is
+	// still the one given; rows affected is 0 otherwise.
+	UpdatePayment string
+	// Payment (id) returns the payment columns.
+	Payment string `sqldb:"read"`
+	// PaymentByRef (ref_index) returns the payment columns of the newest payment with that
+	// index.
+	PaymentByRef string `sqldb:"read"`
+	// Payments (user_id nullable, states nullable: JSON array of states, due_before nullable:
+	// next_attempt <, before: id <, limit nullable) returns the payment columns by id,
+	// descending.
+	Payments string `sqldb:"read"`
+	// AllPayments (after: id >, limit) returns id and body by id, for Reseal.
+	AllPayments string `sqldb:"read"`
+	// ResealPayment (id, old body, new body, ref_index nullable) replaces the body and the
+	// reference's index if the body is still old. The version stays: the payment is unchanged.
+	ResealPayment string
+	// InsertGatewayEvent (id, received_at) records a gateway event; rows affected is 0 when it
+	// was recorded before.
+	InsertGatewayEvent string
+
+	// InsertEntry (kind, ref, currency, at, body) inserts a ledger entry and returns its id, or
+	// returns no row when an entry of the kind and ref exists.
+	InsertEntry string
+	// InsertPosting (entry_id, account, currency, minor) inserts a posting of an entry.
+	InsertPosting string
+	// EntryByRef (kind, ref) returns id and body of an entry.
+	EntryByRef string
+	// Balance (account, currency) returns the sum of the minor units of the account's postings
+	// in the currency, 0 for none.
+	Balance string `sqldb:"read"`
+	// Entries (account, before: id <, limit nullable) returns id and body of the entries with a
+	// posting to the account by id, descending.
+	Entries string `sqldb:"read"`
+
+	// InsertPlan (org_id nullable, name, currency, body, created_at, updated_at) inserts a plan
+	// and returns its id.
+	InsertPlan string
+	// Plan (id) returns the plan columns.
+	Plan string
+	// Plans (org_id nullable: every plan) returns the plan columns by id.
+	Plans string `sqldb:"read"`
+	// UpdatePlan (id, name, currency, body, updated_at) sets those columns and returns org_id,
+	// or returns no row for an unknown plan.
+	UpdatePlan string
+	// InsertSubscription (plan_id, user_id, org_id, starts_at, ends_at nullable, created_at)
+	// inserts a subscription and returns its id, or returns no row when it runs and the user
+	// has a running subscription of the organisation.
+	InsertSubscription string
+	// RunningSubscription (user_id, org_id) returns the id of the user's subscription of the
+	// organisation that has not ended.
+	RunningSubscription string
+	// Subscription (id) returns the subscription columns.
+	Subscription string
+	// Subscriptions (user_id nullable, plan_id nullable) returns the subscription columns by
+	// id.
+	Subscriptions string `sqldb:"read"`
+	// EndSubscription (id, ends_at) sets the end of a running subscription; rows affected is 0
+	// when it has none or has ended.
+	EndSubscription string
+
+	// PutSchedule (name, currency, step, body, updated_at) sets a price schedule.
+	PutSchedule string
+	// Schedule (name) returns the body of a price schedule.
+	Schedule string `sqldb:"read"`
+	// Schedules () returns name, currency and step of every price schedule by name.
+	Schedules string `sqldb:"read"`
+	// DeleteSchedule (name) removes a price schedule; rows affected is 0 for none.
+	DeleteSchedule string
 }
 
 // The tags of Queries fields: `sqldb:"optional"` marks a statement an engine may leave empty;

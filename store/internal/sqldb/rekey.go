@@ -23,10 +23,12 @@ func (db *DB) AdvanceTOTPStep(ctx context.Context, userID, step int64) (bool, er
 }
 
 // Reseal rewrites every sealed value (users' emails with their index, names and TOTP secrets;
-// webhooks' secrets; invoices and billing details; the keyring check) under the primary key of the keyring, and returns how
-// many rows it rewrote. Run it after putting a new key first in the keyring; once it is done,
-// older keys can go. Each row is its own write, read and rewritten in it, and written only if
-// it is unchanged since, so it can run while Ladda serves without undoing anyone's change.
+// webhooks' secrets; invoices and billing details; payments with the index of their reference,
+// and payment accounts; the keyring check) under the primary key of the keyring, and returns
+// how many rows it rewrote. Run it after putting a new key first in the keyring; once it is
+// done, older keys can go. Each row is its own write, read and rewritten in it, and written
+// only if it is unchanged since, so it can run while Ladda serves without undoing anyone's
+// change.
 func (db *DB) Reseal(ctx context.Context) (int, error) {
 	const op, page = "Reseal", 200
 	n := 0
@@ -71,6 +73,11 @@ func (db *DB) Reseal(ctx context.Context) (int, error) {
 		}
 	}
 	m, err := db.resealBilling(ctx)
+	n += m
+	if err != nil {
+		return n, db.wrap(op, err)
+	}
+	m, err = db.resealPayments(ctx)
 	n += m
 	if err != nil {
 		return n, db.wrap(op, err)

@@ -16,7 +16,10 @@ import (
 // index of the normalised email under purpose "email": Index under the primary key when it
 // writes, any of Indexes when it looks up, so that rows written before a key rotation are
 // still found. Throttles are kept under the blind index of their key (purpose "throttle",
-// primary key only: a rotation forgets the failures counted before it).
+// primary key only: a rotation forgets the failures counted before it). Billing seals
+// invoices.body, billing_details.body, payments.body and payment_accounts.body the same way, and
+// keeps payments.ref_index, the blind index of a payment's gateway reference under purpose
+// "payment-ref", written and looked up as the email's is.
 type Sealer interface {
 	Seal(plaintext, aad []byte) []byte
 	Open(sealed, aad []byte) ([]byte, error)
