@@ -20,6 +20,8 @@ const (
 	EventTransactionEnded    EventType = "transaction.ended"
 	EventStationEvent        EventType = "station.event" // 2.0.1 NotifyEvent, security events
 	EventInvoiceIssued       EventType = "invoice.issued"
+	EventPaymentCaptured     EventType = "payment.captured"
+	EventPaymentFailed       EventType = "payment.failed"
 )
 
 // Event is something that happened, published after it was stored. Data holds a value of a

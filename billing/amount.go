@@ -153,29 +153,79 @@ func ceilRat(r *big.Rat) *big.Int {
 	return q
 }
 
-// MarshalText writes a as a decimal string ("0.4567"), so that JSON carries money as text,
-// never as a floating-point number.
-func (a Amount) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+// MarshalText writes a exactly, so that JSON carries money as text, never as a floating-point
+// number, and a stored amount reads back equal: as a decimal string ("0.4567") when it has
+// one, else as a fraction ("1/3", such as an hour's price for 20 minutes).
+func (a Amount) MarshalText() ([]byte, error) { return []byte(exactText(a.rat())), nil }
 
-// UnmarshalText reads a decimal string as ParseAmount does.
+// UnmarshalText reads what MarshalText writes: a decimal string as ParseAmount reads it, or a
+// fraction of two integers.
 func (a *Amount) UnmarshalText(b []byte) error {
-	v, err := ParseAmount(string(b))
+	r, err := parseExact("billing.Amount", string(b))
 	if err != nil {
 		return err
 	}
-	*a = v
+	*a = Amount{r}
 	return nil
 }
 
-// MarshalText writes q as a decimal string.
-func (q Quantity) MarshalText() ([]byte, error) { return []byte(q.String()), nil }
+// MarshalText writes q exactly, like Amount.MarshalText.
+func (q Quantity) MarshalText() ([]byte, error) { return []byte(exactText(q.rat())), nil }
 
-// UnmarshalText reads a decimal string as ParseQuantity does.
+// UnmarshalText reads what MarshalText writes.
 func (q *Quantity) UnmarshalText(b []byte) error {
-	v, err := ParseQuantity(string(b))
+	r, err := parseExact("billing.Quantity", string(b))
 	if err != nil {
 		return err
 	}
-	*q = v
+	*q = Quantity{r}
 	return nil
+}
+
+// exactText is r as a decimal without trailing zeros when its denominator has no prime
+// factors but 2 and 5 (it terminates), else as "num/den".
+func exactText(r *big.Rat) string {
+	d := new(big.Int).Set(r.Denom())
+	decimals := 0
+	two, five := big.NewInt(2), big.NewInt(5)
+	for _, f := range []*big.Int{two, five} {
+		n := 0
+		m := new(big.Int)
+		for {
+			q, rem := new(big.Int).QuoRem(d, f, m)
+			if rem.Sign() != 0 {
+				break
+			}
+			d, n = q, n+1
+		}
+		decimals = max(decimals, n)
+	}
+	if d.Cmp(big.NewInt(1)) != 0 {
+		return r.RatString()
+	}
+	s := r.FloatString(decimals)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+// parseExact reads a decimal string, or a fraction "num/den" of integers with a positive
+// denominator.
+func parseExact(op, s string) (*big.Rat, error) {
+	num, den, frac := strings.Cut(s, "/")
+	if !frac {
+		return parseDecimal(op, s)
+	}
+	if !isDigits(strings.TrimPrefix(num, "-")) || !isDigits(den) || strings.Trim(den, "0") == "" {
+		return nil, ladda.Errorf(ladda.Invalid, op, "%q is not a decimal number or a fraction", s)
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return nil, ladda.Errorf(ladda.Invalid, op, "%q is not a decimal number or a fraction", s)
+	}
+	return r, nil
 }

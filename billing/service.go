@@ -38,6 +38,19 @@ type Options struct {
 	Events ladda.Publisher
 	// Render writes invoices as documents (PDF); nil: none.
 	Render Renderer
+	// Gateway takes payments and Payments keeps them, with the ledger, plans and schedules;
+	// without both, sessions are invoiced but not charged. GatewayName names the gateway in
+	// the ledger (default "stripe").
+	Gateway     Gateway
+	Payments    Payments
+	GatewayName string
+	// Preauthorize is what a card is authorised for before a session when its tariff does not
+	// say (default 0: no pre-authorisation; the card is charged after the session).
+	Preauthorize Amount
+	// WalletCurrency and WalletMinimum: a driver who pays from the wallet starts only with at
+	// least WalletMinimum in WalletCurrency (default EUR, 0: more than nothing owed).
+	WalletCurrency string
+	WalletMinimum  Amount
 }
 
 // Service keeps tariffs, prices transactions and issues their CDRs.
@@ -50,6 +63,13 @@ type Service struct {
 	rounding TaxRounding
 	events   ladda.Publisher
 	render   Renderer
+
+	gateway        Gateway
+	pay            Payments
+	gatewayName    string
+	preauth        Amount
+	walletCurrency string
+	walletMinimum  Amount
 }
 
 // NewService returns a Service over store and src.
@@ -70,7 +90,15 @@ func NewService(store Store, src Sources, o Options) (*Service, error) {
 	if o.Events == nil {
 		o.Events = ladda.Discard
 	}
-	return &Service{store: store, src: src, clock: o.Clock, log: o.Logger, taxes: o.Taxes, rounding: o.Rounding, events: o.Events, render: o.Render}, nil
+	if o.GatewayName == "" {
+		o.GatewayName = "stripe"
+	}
+	if o.WalletCurrency == "" {
+		o.WalletCurrency = "EUR"
+	}
+	return &Service{store: store, src: src, clock: o.Clock, log: o.Logger, taxes: o.Taxes, rounding: o.Rounding, events: o.Events, render: o.Render,
+		gateway: o.Gateway, pay: o.Payments, gatewayName: o.GatewayName, preauth: o.Preauthorize, walletCurrency: o.WalletCurrency,
+		walletMinimum: o.WalletMinimum}, nil
 }
 
 // Check returns an Invalid error naming the first rule t breaks, or nil.
@@ -330,7 +358,16 @@ func exclusive(t Tariff, rate TaxRate) Tariff {
 	for i, e := range t.Elements {
 		e.Components = slices.Clone(e.Components)
 		for j := range e.Components {
-			e.Components[j].Price = ExclusiveOf(e.Components[j].Price, rate.Percent)
+			c := &e.Components[j]
+			c.Price = ExclusiveOf(c.Price, rate.Percent)
+			// A spot-linked price: the schedule's prices exclude tax, its markup, floor and
+			// cap are entered like the tariff's other prices.
+			for _, b := range []**Amount{&c.Markup, &c.Floor, &c.Cap} {
+				if *b != nil {
+					v := ExclusiveOf(**b, rate.Percent)
+					*b = &v
+				}
+			}
 		}
 		out.Elements[i] = e
 	}
@@ -390,7 +427,11 @@ func (s *Service) cost(ctx context.Context, op string, tx *charging.Transaction)
 	if p.Tariff.PricesIncludeTax {
 		t = exclusive(t, rate)
 	}
-	session := Session{Start: tx.StartedAt, End: end, Location: p.Place.Location(), Periods: Periods(tx, end)}
+	schedules, err := s.schedules(ctx, t)
+	if err != nil {
+		return nil, ladda.Wrap(op, err)
+	}
+	session := Session{Start: tx.StartedAt, End: end, Location: p.Place.Location(), Periods: Periods(tx, end), Schedules: schedules}
 	bill, err := Price(t, session)
 	if err != nil {
 		return nil, ladda.Wrap(op, err)
@@ -404,6 +445,90 @@ func (s *Service) cost(ctx context.Context, op string, tx *charging.Transaction)
 		wh += per.EnergyWh
 	}
 	return &Estimate{TransactionID: tx.ID, Price: p, Start: tx.StartedAt, End: end, EnergyWh: wh, Periods: session.Periods, Bill: taxed, TaxNote: note, Final: tx.StoppedAt != nil}, nil
+}
+
+// schedules loads the price schedules tariff t follows.
+func (s *Service) schedules(ctx context.Context, t Tariff) (map[string]*PriceSchedule, error) {
+	var out map[string]*PriceSchedule
+	for _, e := range t.Elements {
+		for _, c := range e.Components {
+			if c.Schedule == "" || out[c.Schedule] != nil {
+				continue
+			}
+			if s.pay == nil {
+				return nil, ladda.Errorf(ladda.Unavailable, "billing.schedules", "price schedules are not available")
+			}
+			sc, err := s.pay.Schedule(ctx, c.Schedule)
+			if err != nil {
+				return nil, err
+			}
+			if out == nil {
+				out = map[string]*PriceSchedule{}
+			}
+			out[c.Schedule] = sc
+		}
+	}
+	return out, nil
+}
+
+// noSchedules is the error of the schedule methods of a service without a payment store.
+func noSchedules(op string) error {
+	return ladda.Errorf(ladda.Unavailable, op, "price schedules are not available")
+}
+
+// PutSchedule checks and stores a price schedule (spot prices per kWh, excluding tax),
+// replacing one of the same name. Tariffs that follow it price with it from then on, also
+// sessions running now.
+func (s *Service) PutSchedule(ctx context.Context, sc *PriceSchedule) error {
+	const op = "billing.PutSchedule"
+	if s.pay == nil {
+		return noSchedules(op)
+	}
+	if err := sc.Check(); err != nil {
+		return err
+	}
+	return ladda.Wrap(op, s.pay.PutSchedule(ctx, sc, s.clock.Now()))
+}
+
+// Schedule returns a price schedule with its points.
+func (s *Service) Schedule(ctx context.Context, name string) (*PriceSchedule, error) {
+	if s.pay == nil {
+		return nil, noSchedules("billing.Schedule")
+	}
+	sc, err := s.pay.Schedule(ctx, name)
+	return sc, ladda.Wrap("billing.Schedule", err)
+}
+
+// Schedules lists the price schedules, without their points.
+func (s *Service) Schedules(ctx context.Context) ([]*PriceSchedule, error) {
+	if s.pay == nil {
+		return nil, noSchedules("billing.Schedules")
+	}
+	list, err := s.pay.Schedules(ctx)
+	return list, ladda.Wrap("billing.Schedules", err)
+}
+
+// DeleteSchedule removes a price schedule that no tariff follows. Errors: Conflict naming a
+// tariff that follows it.
+func (s *Service) DeleteSchedule(ctx context.Context, name string) error {
+	const op = "billing.DeleteSchedule"
+	if s.pay == nil {
+		return noSchedules(op)
+	}
+	tariffs, err := s.store.Tariffs(ctx, 0)
+	if err != nil {
+		return ladda.Wrap(op, err)
+	}
+	for _, t := range tariffs {
+		for _, e := range t.Tariff.Elements {
+			for _, c := range e.Components {
+				if c.Schedule == name {
+					return ladda.Errorf(ladda.Conflict, op, "tariff %d (%s) follows schedule %q", t.ID, t.Name, name)
+				}
+			}
+		}
+	}
+	return ladda.Wrap(op, s.pay.DeleteSchedule(ctx, name))
 }
 
 // TotalCost is the running (or final) cost of tx including tax, for the station's display
@@ -443,7 +568,7 @@ func (s *Service) IssueCDR(ctx context.Context, id ladda.TransactionID) (*CDR, e
 		return nil, err
 	}
 	c := &CDR{TransactionID: tx.ID, StationID: tx.StationID, EVSEID: tx.EVSEID, ConnectorID: tx.ConnectorID, Place: e.Price.Place,
-		IDToken: tx.IDToken, Start: e.Start, End: e.End, EnergyWh: e.EnergyWh, TariffID: e.Price.TariffID, TariffName: e.Price.TariffName,
+		IDToken: tx.IDToken, Start: e.Start, End: e.End, EnergyWh: e.EnergyWh, TariffID: e.Price.TariffID, TariffName: e.Price.TariffName, CustomerGroup: e.Price.CustomerGroup,
 		Currency: e.Bill.Bill.Currency, Net: e.Bill.Net, TaxName: e.Bill.Rate.Name, TaxPercent: e.Bill.Rate.Percent, Tax: e.Bill.Tax,
 		Total: e.Bill.Gross, TaxNote: e.TaxNote, IssuedAt: s.clock.Now()}
 	if st, err := s.src.Station(ctx, tx.StationID); err == nil {
@@ -502,8 +627,13 @@ func (s *Service) Handle(ctx context.Context, e ladda.Event) {
 	}
 	switch e.Type {
 	case ladda.EventTransactionStarted:
-		if _, err := s.Freeze(ctx, tx); err != nil {
+		p, err := s.Freeze(ctx, tx)
+		if err != nil {
 			s.log.Error("freezing a transaction's price", "transaction", tx.ID, "err", err)
+			return
+		}
+		if _, err := s.Preauthorize(ctx, tx, p); err != nil {
+			s.log.Warn("pre-authorising a session", "transaction", tx.ID, "err", err)
 		}
 	case ladda.EventTransactionEnded:
 		c, err := s.IssueCDR(ctx, tx.ID)
@@ -513,9 +643,14 @@ func (s *Service) Handle(ctx context.Context, e ladda.Event) {
 			}
 			return
 		}
-		// A driver's own card gets an invoice per session; fleets' cards are invoiced monthly.
+		// A driver's own card is paid for and invoiced per session; fleets' cards are
+		// invoiced monthly.
 		if c.UserID != 0 && c.TokenOrgID == 0 {
-			if _, err := s.InvoiceCDR(ctx, c.ID, ""); err != nil && !ladda.IsKind(err, ladda.Conflict) {
+			paidBy, err := s.settle(ctx, c)
+			if err != nil {
+				s.log.Error("taking a session's payment", "cdr", c.ID, "err", err)
+			}
+			if _, err := s.InvoiceCDR(ctx, c.ID, paidBy); err != nil && !ladda.IsKind(err, ladda.Conflict) {
 				s.log.Error("invoicing a session", "cdr", c.ID, "err", err)
 			}
 		}

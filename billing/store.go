@@ -91,6 +91,7 @@ type CDR struct {
 	ParkingTime   int64               `json:"parkingSeconds"` // connected without charging
 	TariffID      int64               `json:"tariffId"`
 	TariffName    string              `json:"tariffName"`
+	CustomerGroup string              `json:"customerGroup,omitempty"` // whose tariff it was; "": everyone's
 	Currency      string              `json:"currency"`
 	Lines         []CDRLine           `json:"lines"`
 	Net           Amount              `json:"net"`

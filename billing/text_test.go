@@ -36,3 +36,44 @@ func TestJSONText(t *testing.T) {
 		t.Error("a line without a type was written")
 	}
 }
+
+// A stored amount reads back equal, also one without a finite decimal form.
+func TestJSONTextIsExact(t *testing.T) {
+	t.Parallel()
+	third, err := billing.ParseAmount("1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hour, _ := billing.ParseQuantity("0.3333") // not a third: a decimal stays a decimal
+	for _, a := range []billing.Amount{third.Mul(mustQ(t, "0.5")), billing.ExclusiveOf(third, mustQ(t, "25")), billing.ExclusiveOf(third, mustQ(t, "7"))} {
+		b, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back billing.Amount
+		if err := json.Unmarshal(b, &back); err != nil || back.Cmp(a) != 0 {
+			t.Errorf("%s → %s → %s, %v", a, b, back, err)
+		}
+	}
+	if b, _ := json.Marshal(billing.ExclusiveOf(third, mustQ(t, "7"))); string(b) != `"100/107"` {
+		t.Errorf("1 excluding 7 %% = %s, want the fraction 100/107", b)
+	}
+	if b, _ := json.Marshal(hour); string(b) != `"0.3333"` {
+		t.Errorf("0.3333 = %s", b)
+	}
+	var q billing.Quantity
+	for _, bad := range []string{`"1/0"`, `"1/-3"`, `"a/3"`, `"1/"`, `"/3"`} {
+		if err := json.Unmarshal([]byte(bad), &q); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}
+
+func mustQ(t *testing.T, s string) billing.Quantity {
+	t.Helper()
+	q, err := billing.ParseQuantity(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}

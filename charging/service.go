@@ -34,7 +34,17 @@ type Service struct {
 
 	commands StationCommands
 	pricer   Pricer
+	admit    Admission
 }
+
+// Admission has the last word on a token that may charge: billing refuses one whose prepaid
+// wallet is too low. It answers Accepted or another status, such as Blocked.
+type Admission interface {
+	Admit(ctx context.Context, t *IDToken) (TokenStatus, error)
+}
+
+// SetAdmission tells the service who else admits tokens. Call it once, before use.
+func (s *Service) SetAdmission(a Admission) { s.admit = a }
 
 // NewService returns a Service over store. events, clock and log may be nil.
 func NewService(store Store, events ladda.Publisher, clock ladda.Clock, log *slog.Logger, cfg Config) *Service {
@@ -156,7 +166,18 @@ func (s *Service) Authorize(ctx context.Context, token string, except ladda.Tran
 			return AuthInfo{}, ladda.Wrap(op, err)
 		}
 	}
-	return t.Authorize(s.clock.Now(), active), nil
+	info := t.Authorize(s.clock.Now(), active)
+	if info.Status == Accepted && s.admit != nil {
+		status, err := s.admit.Admit(ctx, t)
+		if err != nil {
+			// Never refuse a driver because billing cannot answer: the session is recorded
+			// and priced either way, and an unpaid one becomes a debt.
+			s.log.Error("admitting a token", "err", err)
+		} else {
+			info.Status = status
+		}
+	}
+	return info, nil
 }
 
 // ---- transactions ----

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,12 @@ type Config struct {
 	PasswordMemory        int            // argon2id memory per password hash, in KiB
 	PasswordTime          int            // argon2id passes per password hash
 	TrustedProxies        []netip.Prefix // load balancers whose X-Forwarded-For names the client
+	StripeSecretKey       string         // Stripe's secret API key; empty: no payments, sessions are invoiced only
+	StripeWebhookSecret   string         // the signing secret of Stripe's webhooks to /api/v1/payments/webhook
+	StripeAPIURL          string         // Stripe's API base URL; empty: Stripe's own (tests: stripe-mock)
+	Preauthorize          string         // what a card is authorised for before a session when its tariff does not say
+	WalletCurrency        string         // the currency of prepaid wallets
+	WalletMinimum         string         // the least a wallet holds for its driver to start charging
 }
 
 // Field describes one setting: its flag, environment variable, default and meaning.
@@ -117,6 +124,12 @@ var Fields = []Field{
 		c.PasswordTime = n
 		return err
 	}},
+	{"stripe-secret-key", "LADDA_STRIPE_SECRET_KEY", "", "Stripe's secret API key (sk_live_… or sk_test_…): drivers pay by card and top up wallets; empty: no payments, sessions are invoiced only", func(c *Config, v string) error { c.StripeSecretKey = v; return nil }},
+	{"stripe-webhook-secret", "LADDA_STRIPE_WEBHOOK_SECRET", "", "the signing secret (whsec_…) of the Stripe webhook endpoint pointing at /api/v1/payments/webhook", func(c *Config, v string) error { c.StripeWebhookSecret = v; return nil }},
+	{"stripe-api-url", "LADDA_STRIPE_API_URL", "", "Stripe's API address; empty: Stripe's own (set it to a stripe-mock to try payments offline)", func(c *Config, v string) error { c.StripeAPIURL = v; return nil }},
+	{"preauthorize", "LADDA_PREAUTHORIZE", "0", "what a card is authorised for before a session when its tariff says nothing, in the tariff's currency; 0: no pre-authorisation, the card is charged after the session", func(c *Config, v string) error { c.Preauthorize = v; return nil }},
+	{"wallet-currency", "LADDA_WALLET_CURRENCY", "EUR", "the currency of prepaid wallets (ISO 4217)", func(c *Config, v string) error { c.WalletCurrency = v; return nil }},
+	{"wallet-minimum", "LADDA_WALLET_MINIMUM", "0", "the least a prepaid wallet must hold for its driver to start charging", func(c *Config, v string) error { c.WalletMinimum = v; return nil }},
 	{"trusted-proxies", "LADDA_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of your load balancers: their X-Forwarded-For names the client (for sign-in limits and the audit log); empty: trust none", func(c *Config, v string) error {
 		c.TrustedProxies = nil
 		for _, s := range strings.Split(v, ",") {
@@ -304,8 +317,24 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown-timeout", "must be positive")
 	}
+	for flag, v := range map[string]string{"preauthorize": c.Preauthorize, "wallet-minimum": c.WalletMinimum} {
+		if !decimal.MatchString(v) {
+			bad(flag, "must be a non-negative decimal amount such as 30 or 12.50")
+		}
+	}
+	if !currencyCode.MatchString(c.WalletCurrency) {
+		bad("wallet-currency", "must be an ISO 4217 code such as EUR")
+	}
+	if c.StripeSecretKey != "" && c.StripeWebhookSecret == "" {
+		bad("stripe-webhook-secret", "is needed with --stripe-secret-key: payments confirmed later (3-D Secure) arrive by webhook")
+	}
 	return errors.Join(errs...)
 }
+
+var (
+	decimal      = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+	currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
+)
 
 // Engine names a database engine.
 type Engine string

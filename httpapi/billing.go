@@ -164,6 +164,13 @@ type TariffComponent struct {
 	Type     string `json:"type" enum:"ENERGY,FLAT,TIME,PARKING_TIME"`
 	Price    string `json:"price" pattern:"^[0-9]+(\\.[0-9]+)?$" doc:"Per unit, as a decimal string."`
 	StepSize int    `json:"stepSize,omitempty" minimum:"0" doc:"Billed in steps of this many Wh (ENERGY) or seconds (TIME, PARKING_TIME); the total is rounded up to a step."`
+	// A spot-linked ENERGY price: spot × (1 + markupPercent/100) + markup, then within floor
+	// and cap; price is the fallback where the schedule has no price.
+	Schedule      string `json:"schedule,omitempty" maxLength:"64" doc:"ENERGY only: follow this price schedule (GET /price-schedules), whose prices exclude tax."`
+	Markup        string `json:"markup,omitempty" pattern:"^-?[0-9]+(\\.[0-9]+)?$" doc:"Added per kWh."`
+	MarkupPercent string `json:"markupPercent,omitempty" pattern:"^-?[0-9]+(\\.[0-9]+)?$" doc:"Of the spot price, before the markup; 25 means +25 %."`
+	Floor         string `json:"floor,omitempty" pattern:"^-?[0-9]+(\\.[0-9]+)?$" doc:"The least per kWh."`
+	Cap           string `json:"cap,omitempty" pattern:"^-?[0-9]+(\\.[0-9]+)?$" doc:"The most per kWh."`
 }
 
 // TariffRestrictions say when an element applies; absent fields do not restrict. Minimums are

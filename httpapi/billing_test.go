@@ -1,12 +1,21 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ladda-csms/ladda"
+	"github.com/ladda-csms/ladda/billing"
+	"github.com/ladda-csms/ladda/billing/stripe"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/station"
 )
@@ -240,4 +249,58 @@ func TestInvoicesThroughTheAPI(t *testing.T) {
 	e.callWith(t, "POST", "/api/v1/invoices/"+itoa(inv.ID)+"/credit-note", nil, ts.opA).mustProblem(t, 409)
 	e.call(t, "POST", "/api/v1/invoices/run", nil).mustStatus(t, 200)
 	e.callWith(t, "POST", "/api/v1/invoices/run", nil, ts.opA).mustProblem(t, 403)
+}
+
+// testWebhookSecret signs the gateway's webhooks in the tests.
+const testWebhookSecret = "whsec_ladda_test"
+
+// testGateway is the Stripe adapter with a key that reaches nothing: the API tests use only
+// its webhook check, which needs no network.
+func testGateway(tb testing.TB) billing.Gateway {
+	tb.Helper()
+	g, err := stripe.New(stripe.Config{SecretKey: "sk_test_ladda_offline", WebhookSecret: testWebhookSecret, BaseURL: "http://127.0.0.1:9"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g
+}
+
+// signStripe signs a payload the way Stripe signs webhooks: t=<unix time>,v1=<hex HMAC-SHA256
+// of "<t>.<payload>">.
+func signStripe(payload []byte, at time.Time) string {
+	ts := strconv.FormatInt(at.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(testWebhookSecret))
+	mac.Write([]byte(ts + "." + string(payload)))
+	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// The webhook needs no API key: a good signature is accepted, a bad or missing one answers 401.
+func TestPaymentWebhook(t *testing.T) {
+	t.Parallel()
+	e := openEnv(t)
+	e.serve(t)
+	payload := []byte(`{"id":"evt_1","object":"event","type":"payment_intent.succeeded","api_version":"2025-01-01","created":1,` +
+		`"data":{"object":{"id":"pi_unknown","object":"payment_intent","amount":100,"amount_received":100,"currency":"eur","status":"succeeded"}}}`)
+	post := func(sig string) *response {
+		req, _ := http.NewRequest("POST", e.url+"/api/v1/payments/webhook", bytes.NewReader(payload))
+		req.Header.Set("Content-Type", "application/json")
+		if sig != "" {
+			req.Header.Set("Stripe-Signature", sig)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return &response{status: res.StatusCode, header: res.Header, body: body}
+	}
+	if r := post(signStripe(payload, time.Now())); r.status != 204 && r.status != 200 {
+		t.Errorf("a signed webhook: %d %s", r.status, r.body)
+	}
+	for name, sig := range map[string]string{"none": "", "forged": "t=1,v1=00", "stale": signStripe(payload, time.Now().Add(-time.Hour))} {
+		if r := post(sig); r.status != 401 {
+			t.Errorf("%s signature: %d %s, want 401", name, r.status, r.body)
+		}
+	}
 }

@@ -111,6 +111,7 @@ func New(store Store, dir Directory, opts Options) *Service {
 var Events = []ladda.EventType{
 	ladda.EventTransactionStarted, ladda.EventTransactionEnded, ladda.EventConnectorStatus,
 	ladda.EventStationConnected, ladda.EventStationDisconnected, ladda.EventStationEvent, ladda.EventInvoiceIssued,
+	ladda.EventPaymentCaptured, ladda.EventPaymentFailed,
 }
 
 // Addressed is the data of an event that names whom it concerns rather than a station, such as
@@ -241,8 +242,11 @@ func (s *Service) addressed(ctx context.Context, e ladda.Event, a Addressed) err
 		}
 		if u != nil {
 			template := ""
-			if e.Type == ladda.EventInvoiceIssued && u.Prefs.Receipt {
+			switch {
+			case e.Type == ladda.EventInvoiceIssued && u.Prefs.Receipt:
 				template = MailInvoice
+			case e.Type == ladda.EventPaymentCaptured && u.Prefs.Receipt:
+				template = MailReceipt
 			}
 			mail := map[string]any{"Name": u.Name}
 			for k, v := range data {
@@ -321,6 +325,7 @@ const (
 	MailStationFree    = "station_free"
 	MailStationFault   = "station_fault"
 	MailInvoice        = "invoice"
+	MailReceipt        = "receipt"
 )
 
 // token looks up a session's token; nil when it has none or it is not known.

@@ -37,6 +37,7 @@ const (
 	StationFault     Kind = "station_fault"      // StationData: Name, StationID, StationName, EVSE, ErrorCode, Info, Time
 	AccountDeleted   Kind = "account_deleted"    // AccountData: Name, Time
 	Invoice          Kind = "invoice"            // InvoiceData: Name, Ref, Kind, Total, Currency, Seller, PaidBy, DueAt, Sessions
+	Receipt          Kind = "receipt"            // ReceiptData: Name, Kind, Amount, Currency, Card, TransactionID, Time
 )
 
 // AccountData is the data of the messages about a user's account. Name greets the recipient
@@ -92,6 +93,19 @@ type InvoiceData struct {
 	Sessions int
 }
 
+// ReceiptData is the data of the confirmation of a payment taken: Kind is "session", "debt"
+// or "topup"; Amount is printed as given ("51.25") in Currency; Card is what the driver calls
+// the card.
+type ReceiptData struct {
+	Name          string
+	Kind          string
+	Amount        string
+	Currency      string
+	Card          string
+	TransactionID int64
+	Time          time.Time
+}
+
 // kinds maps each Kind to the type of its data and whether it needs a Link.
 var kinds = map[Kind]struct {
 	data     reflect.Type
@@ -110,6 +124,7 @@ var kinds = map[Kind]struct {
 	StationFault:     {reflect.TypeFor[StationData](), false},
 	AccountDeleted:   {reflect.TypeFor[AccountData](), false},
 	Invoice:          {reflect.TypeFor[InvoiceData](), false},
+	Receipt:          {reflect.TypeFor[ReceiptData](), false},
 }
 
 // Kinds returns every Kind, in no particular order.

@@ -19,6 +19,8 @@ func minimalData(kind notify.Kind) any {
 		return notify.SessionData{StationID: "CS-1"}
 	case notify.StationFree, notify.StationFault:
 		return notify.StationData{StationID: "CS-1"}
+	case notify.Receipt:
+		return notify.ReceiptData{Kind: "session", Amount: "1.00", Currency: "SEK"}
 	case notify.Invoice:
 		return notify.InvoiceData{Ref: "LAD-000001", Kind: "invoice", Total: "1.00", Currency: "SEK"}
 	}

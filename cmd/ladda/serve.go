@@ -24,8 +24,6 @@ import (
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/account/password"
-	"github.com/ladda-csms/ladda/billing"
-	"github.com/ladda-csms/ladda/billing/invoicepdf"
 	"github.com/ladda-csms/ladda/bus"
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/config"
@@ -84,11 +82,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		HeartbeatInterval: cfg.HeartbeatInterval,
 	})
 	chargingSvc := charging.NewService(db, events, nil, log, charging.Config{StaleAfter: cfg.StaleTransactionAfter, NoShowAfter: cfg.ReservationNoShow})
-	billingSvc, err := billing.NewService(db, db, billing.Options{Logger: log, Events: events, Render: invoicepdf.Render})
+	billingSvc, err := newBilling(cfg, db, events, log)
 	if err != nil {
 		return err
 	}
 	chargingSvc.SetPricer(billingSvc)
+	chargingSvc.SetAdmission(billingSvc)
 
 	validator, err := schema.New()
 	if err != nil {
@@ -232,6 +231,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	wg.Go(func() {
 		flushEvery(background, time.Minute, func(ctx context.Context) error {
 			_, err := billingSvc.Sweep(ctx)
+			if _, e := billingSvc.RetryPayments(ctx); e != nil {
+				err = errors.Join(err, e)
+			}
 			return err
 		}, log)
 	})
