@@ -95,6 +95,11 @@ type Issued struct {
 	BuyerOrgID  int64   `json:"buyerOrgId,omitempty"`
 	CreditsID   int64   `json:"creditsId,omitempty"` // for a credit note: the invoice it corrects
 	CDRs        []int64 `json:"cdrs,omitempty"`      // the CDRs it bills
+	// A subscription's monthly invoice bills it from PeriodFrom (its BilledUntil, nil the first
+	// time) to PeriodTo: issuing it moves BilledUntil, so that no month is billed twice.
+	SubscriptionID int64      `json:"subscriptionId,omitempty"`
+	PeriodFrom     *time.Time `json:"periodFrom,omitempty"`
+	PeriodTo       *time.Time `json:"periodTo,omitempty"`
 }
 
 // BillingDetails are what an invoice says about its seller or buyer, kept per organisation or

@@ -243,6 +243,13 @@ func (s *Service) InvoicePeriod(ctx context.Context, until time.Time) ([]*Issued
 			if b == (Owner{}) {
 				continue // an unknown card: the CDR is the record, there is no one to invoice
 			}
+			if b.UserID != 0 {
+				if sub, err := s.subscriber(ctx, c); err != nil {
+					return nil, ladda.Wrap(op, err)
+				} else if sub != nil {
+					continue // billed with the subscription's month
+				}
+			}
 			k := key{c.OrgID, b, c.Currency}
 			if _, ok := groups[k]; !ok {
 				order = append(order, k)

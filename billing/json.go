@@ -10,23 +10,24 @@ import (
 // restrictionsJSON is how Restrictions travel in JSON, close to OCPI 2.2.1: weekdays by their
 // upper-case English names, durations in whole seconds.
 type restrictionsJSON struct {
-	StartTime   string    `json:"startTime,omitempty"`
-	EndTime     string    `json:"endTime,omitempty"`
-	StartDate   string    `json:"startDate,omitempty"`
-	EndDate     string    `json:"endDate,omitempty"`
-	DaysOfWeek  []string  `json:"daysOfWeek,omitempty"`
-	MinKWh      *Quantity `json:"minKWh,omitempty"`
-	MaxKWh      *Quantity `json:"maxKWh,omitempty"`
-	MinPowerKW  *Quantity `json:"minPowerKW,omitempty"`
-	MaxPowerKW  *Quantity `json:"maxPowerKW,omitempty"`
-	MinDuration *int64    `json:"minDuration,omitempty"` // seconds
-	MaxDuration *int64    `json:"maxDuration,omitempty"`
-	MinParking  *int64    `json:"minParking,omitempty"`
+	StartTime      string    `json:"startTime,omitempty"`
+	EndTime        string    `json:"endTime,omitempty"`
+	StartDate      string    `json:"startDate,omitempty"`
+	EndDate        string    `json:"endDate,omitempty"`
+	DaysOfWeek     []string  `json:"daysOfWeek,omitempty"`
+	MinKWh         *Quantity `json:"minKWh,omitempty"`
+	MaxKWh         *Quantity `json:"maxKWh,omitempty"`
+	MinPowerKW     *Quantity `json:"minPowerKW,omitempty"`
+	MaxPowerKW     *Quantity `json:"maxPowerKW,omitempty"`
+	MinDuration    *int64    `json:"minDuration,omitempty"` // seconds
+	MaxDuration    *int64    `json:"maxDuration,omitempty"`
+	MinParking     *int64    `json:"minParking,omitempty"`
+	ConnectorTypes []string  `json:"connectorTypes,omitempty"`
 }
 
 // MarshalJSON writes r with weekdays as "MONDAY"… and durations in seconds.
 func (r Restrictions) MarshalJSON() ([]byte, error) {
-	out := restrictionsJSON{StartTime: r.StartTime, EndTime: r.EndTime, StartDate: r.StartDate, EndDate: r.EndDate,
+	out := restrictionsJSON{StartTime: r.StartTime, EndTime: r.EndTime, StartDate: r.StartDate, EndDate: r.EndDate, ConnectorTypes: r.ConnectorTypes,
 		MinKWh: r.MinKWh, MaxKWh: r.MaxKWh, MinPowerKW: r.MinPowerKW, MaxPowerKW: r.MaxPowerKW,
 		MinDuration: seconds(r.MinDuration), MaxDuration: seconds(r.MaxDuration), MinParking: seconds(r.MinParking)}
 	for _, d := range r.DaysOfWeek {
@@ -47,7 +48,7 @@ func (r *Restrictions) UnmarshalJSON(b []byte) error {
 	if err := dec.Decode(&in); err != nil {
 		return err
 	}
-	out := Restrictions{StartTime: in.StartTime, EndTime: in.EndTime, StartDate: in.StartDate, EndDate: in.EndDate,
+	out := Restrictions{StartTime: in.StartTime, EndTime: in.EndTime, StartDate: in.StartDate, EndDate: in.EndDate, ConnectorTypes: in.ConnectorTypes,
 		MinKWh: in.MinKWh, MaxKWh: in.MaxKWh, MinPowerKW: in.MinPowerKW, MaxPowerKW: in.MaxPowerKW}
 	var err error
 	if out.MinDuration, err = duration("minDuration", in.MinDuration); err != nil {

@@ -369,6 +369,22 @@ func (s *Service) RetryPayments(ctx context.Context) (int, error) {
 		return 0, ladda.Wrap(op, err)
 	}
 	for _, rec := range due {
+		if rec.InvoiceID != 0 {
+			inv, err := s.store.Invoice(ctx, rec.InvoiceID)
+			if err != nil {
+				return n, ladda.Wrap(op, err)
+			}
+			a, err := s.account(ctx, rec.UserID)
+			if err != nil || a == nil {
+				continue
+			}
+			if err := s.collectInvoice(ctx, rec, a, inv); err != nil && !ladda.IsKind(err, ladda.Conflict) {
+				s.log.Error("retrying a payment", "payment", rec.ID, "err", err)
+				continue
+			}
+			n++
+			continue
+		}
 		if rec.CDRID == 0 {
 			continue // a pre-authorisation that failed: the capture after the session charges instead
 		}

@@ -136,7 +136,7 @@ func newPayEnv(t *testing.T) *payEnv {
 	t.Helper()
 	ctx := t.Context()
 	e := &payEnv{env: newEnv(t), gw: newFakeGateway()}
-	svc, err := billing.NewService(e.db, e.db, billing.Options{Clock: e.clock, Gateway: e.gw, Payments: e.db, WalletCurrency: "EUR",
+	svc, err := billing.NewService(e.db, e.db, billing.Options{Clock: e.clock, Gateway: e.gw, Payments: e.db, WalletCurrency: "EUR", HomeCountry: "SE",
 		WalletMinimum: amount(t, "5"), Events: ladda.PublisherFunc(func(_ context.Context, ev ladda.Event) { e.events = append(e.events, ev) })})
 	if err != nil {
 		t.Fatal(err)
@@ -331,5 +331,79 @@ func TestWalletTopUpDebitAndAdmission(t *testing.T) {
 	}
 	if _, err := e.svc.TopUp(ctx, e.user.ID, amount(t, "0.001"), "EUR"); !ladda.IsKind(err, ladda.Invalid) {
 		t.Errorf("a top-up of a tenth of a cent: %v", err)
+	}
+}
+
+func TestSubscriptionIsBilledMonthlyWithItsMemberPrice(t *testing.T) {
+	t.Parallel()
+	e := newPayEnv(t)
+	ctx := t.Context()
+	// Members pay 2.00 instead of 2.50 per kWh, and the plan includes 5 kWh a month.
+	member := &billing.StoredTariff{OrgID: e.org, Name: "Member", Tariff: billing.Tariff{Currency: "EUR",
+		Elements: []billing.Element{{Components: []billing.Component{{Type: billing.Energy, Price: amount(t, "2")}}}}}}
+	if err := e.svc.CreateTariff(ctx, member); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Assign(ctx, &billing.Assignment{TariffID: member.ID, SiteID: e.site.ID, CustomerGroup: "plus"}); err != nil {
+		t.Fatal(err)
+	}
+	plan := &billing.Plan{OrgID: e.org, Name: "Plus", Currency: "EUR", MonthlyFee: amount(t, "31"), IncludedKWh: mustQ(t, "5"),
+		DiscountPercent: mustQ(t, "10"), CustomerGroup: "plus"}
+	if err := e.svc.CreatePlan(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	// Subscribed from 11:00 on 3 March: 685 of March's 744 hours (in UTC).
+	sub, err := e.svc.Subscribe(ctx, e.user.ID, plan.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Subscribe(ctx, e.user.ID, plan.ID); !ladda.IsKind(err, ladda.Conflict) {
+		t.Errorf("a second running subscription: %v, want conflict", err)
+	}
+	if p, err := e.svc.Resolve(ctx, "CP-1", "DANA"); err != nil || p.TariffName != "Member" {
+		t.Fatalf("a subscriber's price = %+v, %v; want the member tariff", p, err)
+	}
+	c := e.session(t) // 10 kWh at 2.00: 20 EUR + 25 % VAT
+	if c.Total.String() != "25" {
+		t.Fatalf("member session total %s, want 25", c.Total)
+	}
+	// Billed with the month, not at once.
+	if invs, _ := e.svc.Invoices(ctx, billing.InvoiceFilter{BuyerUserID: e.user.ID}); len(invs) != 0 {
+		t.Fatalf("a subscriber's session was invoiced at once: %+v", invs)
+	}
+	e.gw.calls = nil
+	e.clock.Set(time.Date(2025, 4, 1, 1, 0, 0, 0, time.UTC))
+	issued, err := e.svc.MonthEnd(ctx)
+	if err != nil || len(issued) != 1 {
+		t.Fatalf("MonthEnd = %+v, %v; want the subscription's invoice", issued, err)
+	}
+	inv := issued[0]
+	// Fee 31 × 685/744 = 28.5416…; energy 10 kWh × 2 = 20; included 5 kWh × 2 = -10; member
+	// discount 10 % of the other 10 EUR = -1. Net 37.5416… → 37.54; VAT 25 % per line:
+	// 7.1354…→7.14, 5, -2.50, -0.25 = 9.39. Total 46.93.
+	if inv.Net.String() != "37.54" || inv.Tax.String() != "9.39" || inv.Total.String() != "46.93" || inv.SubscriptionID != sub.ID || len(inv.CDRs) != 1 {
+		for _, l := range inv.Lines {
+			t.Logf("%s %s %s × %s = %s + %s", l.Description, l.Quantity, l.Unit, l.UnitPrice, l.Net, l.Tax)
+		}
+		t.Errorf("subscription invoice: net %s tax %s total %s", inv.Net, inv.Tax, inv.Total)
+	}
+	if fmt.Sprint(e.gw.calls) != "[charge]" {
+		t.Errorf("gateway calls %v, want the invoice charged", e.gw.calls)
+	}
+	if again, err := e.svc.MonthEnd(ctx); err != nil || len(again) != 0 {
+		t.Errorf("MonthEnd again = %d invoices, %v", len(again), err)
+	}
+	// Ending the subscription prorates its last month and stops the member price.
+	e.clock.Set(time.Date(2025, 4, 16, 0, 0, 0, 0, time.UTC))
+	if _, err := e.svc.Unsubscribe(ctx, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := e.svc.Resolve(ctx, "CP-1", "DANA"); p.TariffName != "Card" {
+		t.Errorf("after unsubscribing the price is %s", p.TariffName)
+	}
+	e.clock.Set(time.Date(2025, 5, 1, 0, 30, 0, 0, time.UTC))
+	last, err := e.svc.MonthEnd(ctx)
+	if err != nil || len(last) != 1 || last[0].Net.String() != "15.5" || last[0].Tax.String() != "3.88" {
+		t.Errorf("last month = %+v, %v; want a fee of 31 × 15/30 = 15.50 and 3.88 VAT", last, err)
 	}
 }

@@ -35,6 +35,7 @@ const (
 	PaySession PaymentKind = "session" // a charging session, by card
 	PayTopUp   PaymentKind = "topup"   // money into the wallet
 	PayDebt    PaymentKind = "debt"    // a session whose payment failed, retried
+	PayInvoice PaymentKind = "invoice" // a monthly invoice (a subscription), charged at once
 )
 
 // PaymentState is where a payment stands in Ladda.
@@ -60,6 +61,8 @@ type PaymentRecord struct {
 	UserID        int64               `json:"userId"`
 	TransactionID ladda.TransactionID `json:"transactionId,omitempty"`
 	CDRID         int64               `json:"cdrId,omitempty"`
+	InvoiceID     int64               `json:"invoiceId,omitempty"` // a monthly invoice it pays
+	Country       string              `json:"country,omitempty"`   // whose tax an invoice's payment books
 	Currency      string              `json:"currency"`
 	State         PaymentState        `json:"state"`
 	Ref           string              `json:"ref,omitempty"` // the gateway's payment reference

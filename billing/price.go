@@ -19,7 +19,10 @@ type Session struct {
 	Start, End time.Time
 	Location   *time.Location
 	Periods    []Period
-	Schedules  map[string]*PriceSchedule
+	// ConnectorType is the connector's type (OCPP 2.0.1 ConnectorEnumType, such as "cCCS2"),
+	// for the restrictions that name types; "" when unknown.
+	ConnectorType string
+	Schedules     map[string]*PriceSchedule
 }
 
 // Period is a stretch of a session with one charging state. It lasts until the next period
@@ -186,7 +189,7 @@ func (p *pricer) period(per Period, a, b int64, clocks []int) {
 	slices.SortFunc(cuts, func(x, y *big.Rat) int { return x.Cmp(y) })
 	cuts = slices.CompactFunc(cuts, func(x, y *big.Rat) bool { return x.Cmp(y) == 0 })
 
-	st := state{powerW: new(big.Rat).SetInt64(per.PowerW)}
+	st := state{powerW: new(big.Rat).SetInt64(per.PowerW), connector: p.s.ConnectorType}
 	for i := 0; i+1 < len(cuts); i++ {
 		x0, x1 := cuts[i], cuts[i+1]
 		dt := new(big.Rat).Sub(x1, x0)

@@ -389,3 +389,27 @@ func TestPriceInvalid(t *testing.T) {
 		})
 	}
 }
+
+// An element that names connector types prices only sessions at those connectors.
+func TestPriceByConnectorType(t *testing.T) {
+	t.Parallel()
+	dc, _ := billing.ParseAmount("0.60")
+	ac, _ := billing.ParseAmount("0.35")
+	tariff := billing.Tariff{Currency: "EUR", Elements: []billing.Element{
+		{Components: []billing.Component{{Type: billing.Energy, Price: dc}}, Restrictions: billing.Restrictions{ConnectorTypes: []string{"cCCS2", "cCHAdeMO"}}},
+		{Components: []billing.Component{{Type: billing.Energy, Price: ac}}},
+	}}
+	start := time.Date(2025, 3, 3, 10, 0, 0, 0, time.UTC)
+	for typ, want := range map[string]string{"cCCS2": "6", "cCHAdeMO": "6", "cType2": "3.5", "": "3.5"} {
+		bill, err := billing.Price(tariff, billing.Session{Start: start, End: start.Add(time.Hour), Location: time.UTC, ConnectorType: typ,
+			Periods: []billing.Period{{Start: start, EnergyWh: 10000, Charging: true, PowerW: 10000}}})
+		if err != nil || bill.Total.String() != want {
+			t.Errorf("connector %q: %v, %v; want %s", typ, bill, err, want)
+		}
+	}
+	bad := tariff
+	bad.Elements = []billing.Element{{Components: tariff.Elements[1].Components, Restrictions: billing.Restrictions{ConnectorTypes: []string{""}}}}
+	if err := bad.Check(); err == nil {
+		t.Error("an empty connector type was accepted")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ladda-csms/ladda"
@@ -24,14 +25,16 @@ type Sources interface {
 	Transaction(ctx context.Context, id ladda.TransactionID) (*charging.Transaction, error)
 	User(ctx context.Context, id int64) (*account.User, error)
 	Organisation(ctx context.Context, id int64) (*account.Organisation, error)
+	Settings(ctx context.Context, id ladda.StationID) ([]station.Setting, error)
 }
 
 // Options tune a Service. Zero fields take the defaults documented on each.
 type Options struct {
 	Clock  ladda.Clock  // default ladda.SystemClock
 	Logger *slog.Logger // default: discard
-	// Taxes are the tax rates by place. Default DefaultTaxRates.
-	Taxes *TaxTable
+	// TaxRates are the tax rates by place before the operator's own (TaxRates in the store)
+	// override them. Default DefaultTaxRates.
+	TaxRates []TaxRate
 	// Rounding says where tax is rounded on CDRs. Default PerInvoice.
 	Rounding TaxRounding
 	// Events receives invoice.issued. Default: discard.
@@ -51,18 +54,28 @@ type Options struct {
 	// least WalletMinimum in WalletCurrency (default EUR, 0: more than nothing owed).
 	WalletCurrency string
 	WalletMinimum  Amount
+	// Stations lists stations and sends them commands, for sponsorship campaigns (a
+	// *station.Service); campaigns also need Payments, for their fees, and a store that keeps
+	// them (Campaigns). Nil: no campaigns.
+	Stations CampaignStations
+	// HomeCountry is where the operator is established: the tax of what is not tied to a
+	// station, such as subscription fees, is its rate. "": such fees are invoiced without tax.
+	HomeCountry string
 }
 
 // Service keeps tariffs, prices transactions and issues their CDRs.
 type Service struct {
-	store    Store
-	src      Sources
-	clock    ladda.Clock
-	log      *slog.Logger
-	taxes    *TaxTable
-	rounding TaxRounding
-	events   ladda.Publisher
-	render   Renderer
+	store     Store
+	src       Sources
+	clock     ladda.Clock
+	log       *slog.Logger
+	baseRates []TaxRate
+	taxMu     sync.Mutex
+	taxes     *TaxTable // the effective table, baseRates overridden by the store's
+	taxRead   time.Time // when taxes was read from the store; zero: never
+	rounding  TaxRounding
+	events    ladda.Publisher
+	render    Renderer
 
 	gateway        Gateway
 	pay            Payments
@@ -70,6 +83,8 @@ type Service struct {
 	preauth        Amount
 	walletCurrency string
 	walletMinimum  Amount
+	stations       CampaignStations
+	homeCountry    string
 }
 
 // NewService returns a Service over store and src.
@@ -80,12 +95,12 @@ func NewService(store Store, src Sources, o Options) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.Taxes == nil {
-		t, err := NewTaxTable(DefaultTaxRates())
-		if err != nil {
-			return nil, err
-		}
-		o.Taxes = t
+	if o.TaxRates == nil {
+		o.TaxRates = DefaultTaxRates()
+	}
+	base, err := NewTaxTable(o.TaxRates)
+	if err != nil {
+		return nil, err
 	}
 	if o.Events == nil {
 		o.Events = ladda.Discard
@@ -96,9 +111,9 @@ func NewService(store Store, src Sources, o Options) (*Service, error) {
 	if o.WalletCurrency == "" {
 		o.WalletCurrency = "EUR"
 	}
-	return &Service{store: store, src: src, clock: o.Clock, log: o.Logger, taxes: o.Taxes, rounding: o.Rounding, events: o.Events, render: o.Render,
+	return &Service{store: store, src: src, clock: o.Clock, log: o.Logger, baseRates: o.TaxRates, taxes: base, rounding: o.Rounding, events: o.Events, render: o.Render,
 		gateway: o.Gateway, pay: o.Payments, gatewayName: o.GatewayName, preauth: o.Preauthorize, walletCurrency: o.WalletCurrency,
-		walletMinimum: o.WalletMinimum}, nil
+		walletMinimum: o.WalletMinimum, stations: o.Stations, homeCountry: o.HomeCountry}, nil
 }
 
 // Check returns an Invalid error naming the first rule t breaks, or nil.
@@ -248,7 +263,10 @@ func (s *Service) CustomerGroups(ctx context.Context, token string) []string {
 		groups = append(groups, t.GroupID)
 	}
 	if t.UserID != 0 {
-		groups = append(groups, "members")
+		groups = append(groups, s.planGroups(ctx, t.UserID, s.clock.Now())...)
+		if !slices.Contains(groups, "members") {
+			groups = append(groups, "members")
+		}
 	}
 	return groups
 }
@@ -333,9 +351,66 @@ func (s *Service) price(ctx context.Context, tx *charging.Transaction) (*FrozenP
 	return p, err
 }
 
+// taxTTL is how long the effective tax table is kept before the store is read again, so that
+// a change made through another node is in force within it.
+const taxTTL = time.Minute
+
+// taxTable returns the effective tax table: the base rates overridden by the operator's.
+func (s *Service) taxTable(ctx context.Context) *TaxTable {
+	s.taxMu.Lock()
+	defer s.taxMu.Unlock()
+	now := s.clock.Now()
+	if !s.taxRead.IsZero() && now.Sub(s.taxRead) < taxTTL {
+		return s.taxes
+	}
+	own, err := s.store.TaxRates(ctx)
+	if err == nil {
+		var t *TaxTable
+		if t, err = Override(s.baseRates, own); err == nil {
+			s.taxes, s.taxRead = t, now
+		}
+	}
+	if err != nil {
+		s.log.Error("reading the operator's tax rates; the last table read stays in force", "err", err)
+	}
+	return s.taxes
+}
+
+// TaxRates returns the rates in force: Ladda's defaults with the operator's own in their
+// places, and the operator's own alone.
+func (s *Service) TaxRates(ctx context.Context) (effective, own []TaxRate, err error) {
+	own, err = s.store.TaxRates(ctx)
+	if err != nil {
+		return nil, nil, ladda.Wrap("billing.TaxRates", err)
+	}
+	t, err := Override(s.baseRates, own)
+	if err != nil {
+		return nil, nil, ladda.Wrap("billing.TaxRates", err)
+	}
+	return t.Rates(), own, nil
+}
+
+// SetTaxRates replaces the operator's own rates, each place's replacing Ladda's defaults for
+// it (a US state's sales tax, a new national rate). Sessions priced from now on use them.
+// Errors: Invalid for rates that break NewTaxTable's rules.
+func (s *Service) SetTaxRates(ctx context.Context, rates []TaxRate) error {
+	const op = "billing.SetTaxRates"
+	t, err := Override(s.baseRates, rates)
+	if err != nil {
+		return err
+	}
+	if err := s.store.PutTaxRates(ctx, rates, s.clock.Now()); err != nil {
+		return ladda.Wrap(op, err)
+	}
+	s.taxMu.Lock()
+	s.taxes, s.taxRead = t, s.clock.Now()
+	s.taxMu.Unlock()
+	return nil
+}
+
 // Rate returns the tax rate of a place at an instant: zero, with a note saying why, where no
 // rate is known.
-func (s *Service) Rate(p Place, at time.Time) (TaxRate, string) {
+func (s *Service) Rate(ctx context.Context, p Place, at time.Time) (TaxRate, string) {
 	if p.Country == "" {
 		return TaxRate{}, "No tax: the station is at no site, so its country is unknown"
 	}
@@ -343,7 +418,7 @@ func (s *Service) Rate(p Place, at time.Time) (TaxRate, string) {
 	if p.Region != "" {
 		region = p.Country + "-" + p.Region
 	}
-	r, err := s.taxes.Rate(p.Country, region, at)
+	r, err := s.taxTable(ctx).Rate(p.Country, region, at)
 	if err != nil {
 		return TaxRate{Country: p.Country}, "No tax: no tax rate is configured for " + p.Country
 	}
@@ -422,7 +497,7 @@ func (s *Service) cost(ctx context.Context, op string, tx *charging.Transaction)
 	if !end.After(tx.StartedAt) {
 		end = tx.StartedAt.Add(time.Second)
 	}
-	rate, note := s.Rate(p.Place, end)
+	rate, note := s.Rate(ctx, p.Place, end)
 	t := p.Tariff.Tariff
 	if p.Tariff.PricesIncludeTax {
 		t = exclusive(t, rate)
@@ -431,7 +506,8 @@ func (s *Service) cost(ctx context.Context, op string, tx *charging.Transaction)
 	if err != nil {
 		return nil, ladda.Wrap(op, err)
 	}
-	session := Session{Start: tx.StartedAt, End: end, Location: p.Place.Location(), Periods: Periods(tx, end), Schedules: schedules}
+	session := Session{Start: tx.StartedAt, End: end, Location: p.Place.Location(), Periods: Periods(tx, end), Schedules: schedules,
+		ConnectorType: s.connectorType(ctx, tx)}
 	bill, err := Price(t, session)
 	if err != nil {
 		return nil, ladda.Wrap(op, err)
@@ -445,6 +521,21 @@ func (s *Service) cost(ctx context.Context, op string, tx *charging.Transaction)
 		wh += per.EnergyWh
 	}
 	return &Estimate{TransactionID: tx.ID, Price: p, Start: tx.StartedAt, End: end, EnergyWh: wh, Periods: session.Periods, Bill: taxed, TaxNote: note, Final: tx.StoppedAt != nil}, nil
+}
+
+// connectorType is the type of the connector of tx as its station's device model reports it
+// (OCPP 2.0.1: variable ConnectorType of component Connector); "" when unknown.
+func (s *Service) connectorType(ctx context.Context, tx *charging.Transaction) string {
+	settings, err := s.src.Settings(ctx, tx.StationID)
+	if err != nil {
+		return ""
+	}
+	for _, st := range settings {
+		if st.Component == "Connector" && st.Variable == "ConnectorType" && st.EVSEID == tx.EVSEID && st.ConnectorID == tx.ConnectorID {
+			return st.Value
+		}
+	}
+	return ""
 }
 
 // schedules loads the price schedules tariff t follows.
@@ -643,9 +734,14 @@ func (s *Service) Handle(ctx context.Context, e ladda.Event) {
 			}
 			return
 		}
-		// A driver's own card is paid for and invoiced per session; fleets' cards are
-		// invoiced monthly.
-		if c.UserID != 0 && c.TokenOrgID == 0 {
+		// A driver's own card is paid for and invoiced per session; fleets' cards and
+		// subscribers' sessions are invoiced monthly.
+		sub, err := s.subscriber(ctx, c)
+		if err != nil {
+			s.log.Error("reading subscriptions", "cdr", c.ID, "err", err)
+			return
+		}
+		if c.UserID != 0 && c.TokenOrgID == 0 && sub == nil {
 			paidBy, err := s.settle(ctx, c)
 			if err != nil {
 				s.log.Error("taking a session's payment", "cdr", c.ID, "err", err)
@@ -657,11 +753,20 @@ func (s *Service) Handle(ctx context.Context, e ladda.Event) {
 	}
 }
 
-// MonthEnd invoices what the months before the current one (in UTC) left uninvoiced: the
+// MonthEnd invoices the subscriptions' months, then what the months before the current one (in UTC) left uninvoiced: the
 // monthly invoices of fleets, and any session of a driver whose own invoice was missed.
 func (s *Service) MonthEnd(ctx context.Context) ([]*Issued, error) {
 	now := s.clock.Now().UTC()
-	return s.InvoicePeriod(ctx, time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC))
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if _, err := s.Sweep(ctx); err != nil {
+		return nil, err
+	}
+	subs, err := s.billSubscriptions(ctx, month)
+	if err != nil {
+		return subs, err
+	}
+	rest, err := s.InvoicePeriod(ctx, month)
+	return append(subs, rest...), err
 }
 
 // Sweep issues the CDRs of stopped, priced transactions that have none, such as those whose

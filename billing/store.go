@@ -162,9 +162,11 @@ type Store interface {
 
 	// IssueInvoice gives inv the next number of its series (1 for a new series; no number is
 	// ever skipped or used twice), stores it with the CDRs it bills, and sets inv.ID and
-	// inv.Number. A credit note (CreditsID set) frees the CDRs of the invoice it cancels.
-	// Errors: Conflict when one of the CDRs is billed already, or the invoice is credited
-	// already; NotFound for an unknown CDR or credited invoice.
+	// inv.Number. A credit note (CreditsID set) frees the CDRs of the invoice it cancels. A
+	// subscription's invoice moves the subscription's BilledUntil from PeriodFrom to PeriodTo.
+	// Errors: Conflict when one of the CDRs is billed already, the invoice is credited
+	// already, or the subscription is not billed until PeriodFrom; NotFound for an unknown CDR,
+	// credited invoice or subscription.
 	IssueInvoice(ctx context.Context, inv *Issued) error
 	Invoice(ctx context.Context, id int64) (*Issued, error)
 	Invoices(ctx context.Context, f InvoiceFilter) ([]*Issued, error)
@@ -177,4 +179,9 @@ type Store interface {
 	// BillingDetails returns what invoices say about an owner. Errors: NotFound when unset.
 	BillingDetails(ctx context.Context, o Owner) (*BillingDetails, error)
 	SetBillingDetails(ctx context.Context, o Owner, d *BillingDetails, at time.Time) error
+
+	// TaxRates returns the operator's own tax rates, which override Ladda's defaults place by
+	// place; PutTaxRates replaces all of them.
+	TaxRates(ctx context.Context) ([]TaxRate, error)
+	PutTaxRates(ctx context.Context, rates []TaxRate, at time.Time) error
 }

@@ -59,6 +59,9 @@ type Subscription struct {
 	OrgID  int64      `json:"orgId,omitempty"`
 	Start  time.Time  `json:"start"`
 	End    *time.Time `json:"end,omitempty"`
+	// BilledUntil is how far monthly invoices have been issued (the start of the month after
+	// the last one billed); nil: none yet.
+	BilledUntil *time.Time `json:"billedUntil,omitempty"`
 }
 
 // Statement is what a subscription bills for one calendar month, excluding tax: its lines,

@@ -92,6 +92,9 @@ type Component struct {
 //   - MinKWh and MaxKWh bound the energy delivered so far in the session.
 //   - MinPowerKW and MaxPowerKW bound the power of the current period.
 //   - MinDuration and MaxDuration bound the time elapsed since the session started.
+//   - ConnectorTypes lists the connector types (OCPP 2.0.1 ConnectorEnumType names, such as
+//     "cCCS2", "cType2", "sType2", "cCHAdeMO") the element applies to; a session at a connector
+//     of unknown type matches no element that names types.
 //   - MinParking bounds the time spent connected without charging so far in the session. It
 //     is Ladda's extension to OCPI and expresses a grace period: an element holding the
 //     PARKING_TIME component with MinParking of 15 minutes leaves the first 15 minutes of
@@ -107,6 +110,7 @@ type Restrictions struct {
 	MinDuration            *time.Duration
 	MaxDuration            *time.Duration
 	MinParking             *time.Duration
+	ConnectorTypes         []string
 }
 
 // Exponent returns the number of decimals of the minor unit of an ISO 4217 currency: 0 for
@@ -173,6 +177,7 @@ type restrictions struct {
 	minW, maxW       *big.Rat
 	minDur, maxDur   int64 // ns; -1 when unset
 	minParking       int64 // ns; -1 when unset
+	connectors       []string
 }
 
 const op = "billing.Price"
@@ -303,6 +308,12 @@ func (t *tariff) link(schedules map[string]*PriceSchedule) ([]*PriceSchedule, er
 func compileRestrictions(r *Restrictions) (restrictions, *ladda.Error) {
 	var c restrictions
 	var err *ladda.Error
+	for _, t := range r.ConnectorTypes {
+		if t == "" || len(t) > 20 {
+			return c, ladda.Errorf(ladda.Invalid, op, "connector type %q is not a name such as cCCS2", t)
+		}
+	}
+	c.connectors = r.ConnectorTypes
 	if c.startMin, err = parseClock(r.StartTime); err != nil {
 		return c, err
 	}
@@ -395,12 +406,13 @@ func dayNumber(t time.Time) int {
 
 // state is what restrictions are evaluated against at the start of a slice.
 type state struct {
-	at      time.Time // the instant itself
-	local   time.Time
-	elapsed int64    // ns since the session started
-	parked  *big.Rat // ns parked so far
-	wh      *big.Rat // Wh delivered so far
-	powerW  *big.Rat
+	connector string    // the session's connector type; "" unknown
+	at        time.Time // the instant itself
+	local     time.Time
+	elapsed   int64    // ns since the session started
+	parked    *big.Rat // ns parked so far
+	wh        *big.Rat // Wh delivered so far
+	powerW    *big.Rat
 }
 
 func (r *restrictions) match(s *state) bool {
@@ -423,6 +435,9 @@ func (r *restrictions) match(s *state) bool {
 		}
 	}
 	if r.days != 0 && r.days&(1<<s.local.Weekday()) == 0 {
+		return false
+	}
+	if len(r.connectors) > 0 && !slices.Contains(r.connectors, s.connector) {
 		return false
 	}
 	switch {

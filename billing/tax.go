@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ladda-csms/ladda"
@@ -20,12 +21,12 @@ import (
 // exclusive, is when it stops; nil means it is still in force, otherwise To is after From.
 // Name is what invoices call the tax ("Moms", "MwSt", "Sales tax") and may be empty.
 type TaxRate struct {
-	Country string
-	Region  string
-	Percent Quantity
-	From    time.Time
-	To      *time.Time
-	Name    string
+	Country string     `json:"country"`
+	Region  string     `json:"region,omitempty"`
+	Percent Quantity   `json:"percent"`
+	From    time.Time  `json:"from,omitzero"`
+	To      *time.Time `json:"to,omitempty"`
+	Name    string     `json:"name,omitempty"`
 }
 
 // in reports whether r is in force at t.
@@ -75,6 +76,41 @@ func NewTaxTable(rates []TaxRate) (*TaxTable, error) {
 		}
 	}
 	return t, nil
+}
+
+// Rates returns every rate of the table, by country, region and start.
+func (t *TaxTable) Rates() []TaxRate {
+	var out []TaxRate
+	for _, rs := range t.rates {
+		out = append(out, rs...)
+	}
+	slices.SortFunc(out, func(a, b TaxRate) int {
+		if c := strings.Compare(a.Country, b.Country); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Region, b.Region); c != 0 {
+			return c
+		}
+		return a.From.Compare(b.From)
+	})
+	return out
+}
+
+// Override returns the rates of base with those of the places (country and region) that
+// overrides names replaced by the overrides' rates, as one table: an operator's own rates for a
+// place take the place of Ladda's defaults there. Errors as NewTaxTable's.
+func Override(base, overrides []TaxRate) (*TaxTable, error) {
+	named := map[taxKey]bool{}
+	for _, r := range overrides {
+		named[taxKey{r.Country, r.Region}] = true
+	}
+	all := slices.Clone(overrides)
+	for _, r := range base {
+		if !named[taxKey{r.Country, r.Region}] {
+			all = append(all, r)
+		}
+	}
+	return NewTaxTable(all)
 }
 
 // Rate returns the rate in force at instant at for a place: the region's own rate when region

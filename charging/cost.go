@@ -69,3 +69,65 @@ func (s *Service) SendCost(ctx context.Context, id ladda.TransactionID, cost *fl
 	rec, err := s.commands.Execute(ctx, tx.StationID, station.CostUpdated{StationTxID: tx.StationTxID, TotalCost: *cost}, requestedBy)
 	return rec, ladda.Wrap(op, err)
 }
+
+// SendCosts shows the drivers of running, priced sessions their cost on the station's screen
+// (2.0.1 CostUpdated), for each session whose cost changed since it was last sent, and returns
+// how many it sent. Stations that cannot show costs (1.6) are remembered and skipped; one that
+// is offline is tried again next time. Call it every few minutes.
+func (s *Service) SendCosts(ctx context.Context) (int, error) {
+	const op = "charging.SendCosts"
+	if s.pricer == nil || s.commands == nil {
+		return 0, nil
+	}
+	active := true
+	f := TransactionFilter{Active: &active, Limit: 1000}
+	s.costMu.Lock()
+	if s.costSent == nil {
+		s.costSent, s.costNot = map[ladda.TransactionID]float64{}, map[ladda.StationID]bool{}
+	}
+	s.costMu.Unlock()
+	seen := map[ladda.TransactionID]bool{}
+	sent := 0
+	for {
+		list, err := s.store.Transactions(ctx, f)
+		if err != nil {
+			return sent, ladda.Wrap(op, err)
+		}
+		for _, tx := range list {
+			seen[tx.ID] = true
+			s.costMu.Lock()
+			skip := s.costNot[tx.StationID]
+			last, had := s.costSent[tx.ID]
+			s.costMu.Unlock()
+			if skip {
+				continue
+			}
+			cost, ok, err := s.pricer.TotalCost(ctx, tx)
+			if err != nil || !ok || (had && cost == last) {
+				continue
+			}
+			_, err = s.commands.Execute(ctx, tx.StationID, station.CostUpdated{StationTxID: tx.StationTxID, TotalCost: cost}, "ladda")
+			s.costMu.Lock()
+			switch {
+			case err == nil:
+				s.costSent[tx.ID] = cost
+				sent++
+			case ladda.IsKind(err, ladda.Invalid):
+				s.costNot[tx.StationID] = true
+			}
+			s.costMu.Unlock()
+		}
+		if len(list) < f.Limit {
+			break
+		}
+		f.Before = list[len(list)-1].ID
+	}
+	s.costMu.Lock()
+	for id := range s.costSent {
+		if !seen[id] {
+			delete(s.costSent, id)
+		}
+	}
+	s.costMu.Unlock()
+	return sent, nil
+}

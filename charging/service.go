@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ladda-csms/ladda"
@@ -35,6 +36,10 @@ type Service struct {
 	commands StationCommands
 	pricer   Pricer
 	admit    Admission
+
+	costMu   sync.Mutex
+	costSent map[ladda.TransactionID]float64 // the running cost last sent to each station
+	costNot  map[ladda.StationID]bool        // stations that cannot show costs (OCPP 1.6)
 }
 
 // Admission has the last word on a token that may charge: billing refuses one whose prepaid

@@ -56,6 +56,8 @@ type Config struct {
 	Preauthorize          string         // what a card is authorised for before a session when its tariff does not say
 	WalletCurrency        string         // the currency of prepaid wallets
 	WalletMinimum         string         // the least a wallet holds for its driver to start charging
+	HomeCountry           string         // the operator's country: the tax of fees not tied to a station
+	CostUpdateInterval    time.Duration  // how often running costs go to 2.0.1 stations' screens; 0: never
 }
 
 // Field describes one setting: its flag, environment variable, default and meaning.
@@ -130,6 +132,8 @@ var Fields = []Field{
 	{"preauthorize", "LADDA_PREAUTHORIZE", "0", "what a card is authorised for before a session when its tariff says nothing, in the tariff's currency; 0: no pre-authorisation, the card is charged after the session", func(c *Config, v string) error { c.Preauthorize = v; return nil }},
 	{"wallet-currency", "LADDA_WALLET_CURRENCY", "EUR", "the currency of prepaid wallets (ISO 4217)", func(c *Config, v string) error { c.WalletCurrency = v; return nil }},
 	{"wallet-minimum", "LADDA_WALLET_MINIMUM", "0", "the least a prepaid wallet must hold for its driver to start charging", func(c *Config, v string) error { c.WalletMinimum = v; return nil }},
+	{"home-country", "LADDA_HOME_COUNTRY", "", "your country (ISO 3166-1, e.g. SE): subscription fees and other charges not tied to a station are taxed at its rate; empty: such fees carry no tax", func(c *Config, v string) error { c.HomeCountry = v; return nil }},
+	{"cost-update-interval", "LADDA_COST_UPDATE_INTERVAL", "5m", "how often the running cost of priced sessions goes to 2.0.1 stations' screens (CostUpdated), when it changed; 0: only at the end", durationSetter(func(c *Config) *time.Duration { return &c.CostUpdateInterval })},
 	{"trusted-proxies", "LADDA_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of your load balancers: their X-Forwarded-For names the client (for sign-in limits and the audit log); empty: trust none", func(c *Config, v string) error {
 		c.TrustedProxies = nil
 		for _, s := range strings.Split(v, ",") {
@@ -297,6 +301,9 @@ func (c Config) Validate() error {
 	if c.StaleTransactionAfter < time.Minute {
 		bad("stale-transaction-after", "must be at least 1m")
 	}
+	if c.CostUpdateInterval < 0 || (c.CostUpdateInterval > 0 && c.CostUpdateInterval < 30*time.Second) {
+		bad("cost-update-interval", "must be 0 (off) or at least 30s")
+	}
 	if c.ReservationNoShow < 0 {
 		bad("reservation-no-show", "must not be negative")
 	}
@@ -322,6 +329,9 @@ func (c Config) Validate() error {
 			bad(flag, "must be a non-negative decimal amount such as 30 or 12.50")
 		}
 	}
+	if c.HomeCountry != "" && !countryCode.MatchString(c.HomeCountry) {
+		bad("home-country", "must be an ISO 3166-1 alpha-2 code such as SE")
+	}
 	if !currencyCode.MatchString(c.WalletCurrency) {
 		bad("wallet-currency", "must be an ISO 4217 code such as EUR")
 	}
@@ -334,6 +344,7 @@ func (c Config) Validate() error {
 var (
 	decimal      = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 	currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
+	countryCode  = regexp.MustCompile(`^[A-Z]{2}$`)
 )
 
 // Engine names a database engine.

@@ -176,18 +176,19 @@ type TariffComponent struct {
 // TariffRestrictions say when an element applies; absent fields do not restrict. Minimums are
 // inclusive, maximums exclusive.
 type TariffRestrictions struct {
-	StartTime   string   `json:"startTime,omitempty" pattern:"^([01][0-9]|2[0-3]):[0-5][0-9]$" doc:"Local time of the station's site, HH:MM; later than endTime wraps past midnight."`
-	EndTime     string   `json:"endTime,omitempty" pattern:"^([01][0-9]|2[0-3]):[0-5][0-9]$"`
-	StartDate   string   `json:"startDate,omitempty" format:"date"`
-	EndDate     string   `json:"endDate,omitempty" format:"date" doc:"Exclusive."`
-	DaysOfWeek  []string `json:"daysOfWeek,omitempty" uniqueItems:"true" enum:"MONDAY,TUESDAY,WEDNESDAY,THURSDAY,FRIDAY,SATURDAY,SUNDAY"`
-	MinKWh      string   `json:"minKWh,omitempty" pattern:"^[0-9]+(\\.[0-9]+)?$" doc:"Energy delivered so far in the session."`
-	MaxKWh      string   `json:"maxKWh,omitempty" pattern:"^[0-9]+(\\.[0-9]+)?$"`
-	MinPowerKW  string   `json:"minPowerKW,omitempty" pattern:"^[0-9]+(\\.[0-9]+)?$"`
-	MaxPowerKW  string   `json:"maxPowerKW,omitempty" pattern:"^[0-9]+(\\.[0-9]+)?$"`
-	MinDuration *int64   `json:"minDuration,omitempty" minimum:"0" doc:"Seconds since the session started."`
-	MaxDuration *int64   `json:"maxDuration,omitempty" minimum:"0"`
-	MinParking  *int64   `json:"minParking,omitempty" minimum:"0" doc:"Seconds parked so far: a grace period before PARKING_TIME is charged."`
+	StartTime      string   `json:"startTime,omitempty" pattern:"^([01][0-9]|2[0-3]):[0-5][0-9]$" doc:"Local time of the station's site, HH:MM; later than endTime wraps past midnight."`
+	EndTime        string   `json:"endTime,omitempty" pattern:"^([01][0-9]|2[0-3]):[0-5][0-9]$"`
+	StartDate      string   `json:"startDate,omitempty" format:"date"`
+	EndDate        string   `json:"endDate,omitempty" format:"date" doc:"Exclusive."`
+	DaysOfWeek     []string `json:"daysOfWeek,omitempty" uniqueItems:"true" enum:"MONDAY,TUESDAY,WEDNESDAY,THURSDAY,FRIDAY,SATURDAY,SUNDAY"`
+	MinKWh         string   `json:"minKWh,omitempty" pattern:"^[0-9]+(\\.[0-9]+)?$" doc:"Energy delivered so far in the session."`
+	MaxKWh         string   `json:"maxKWh,omitempty" pattern:"^[0-9]+(\\.[0-9]+)?$"`
+	MinPowerKW     string   `json:"minPowerKW,omitempty" pattern:"^[0-9]+(\\.[0-9]+)?$"`
+	MaxPowerKW     string   `json:"maxPowerKW,omitempty" pattern:"^[0-9]+(\\.[0-9]+)?$"`
+	MinDuration    *int64   `json:"minDuration,omitempty" minimum:"0" doc:"Seconds since the session started."`
+	MaxDuration    *int64   `json:"maxDuration,omitempty" minimum:"0"`
+	MinParking     *int64   `json:"minParking,omitempty" minimum:"0" doc:"Seconds parked so far: a grace period before PARKING_TIME is charged."`
+	ConnectorTypes []string `json:"connectorTypes,omitempty" maxItems:"20" doc:"The connector types it applies to (OCPP 2.0.1 names: cCCS2, cType2, sType2, cCHAdeMO, …), as the station's device model reports them."`
 }
 
 // TariffElement is a group of components that apply together when its restrictions match;
@@ -509,7 +510,7 @@ func (s *server) getPrice(ctx context.Context, in *priceInput) (*priceOutput, er
 		return nil, err
 	}
 	v.OrganisationID = 0
-	rate, note := s.billing.Rate(fp.Place, time.Now())
+	rate, note := s.billing.Rate(ctx, fp.Place, time.Now())
 	return &priceOutput{Body: Price{StationID: in.StationID, TariffID: fp.TariffID, TariffName: fp.TariffName, CustomerGroup: fp.CustomerGroup,
 		Tariff: v, Country: fp.Place.Country, TimeZone: fp.Place.TimeZone, TaxName: rate.Name, TaxPercent: rate.Percent.String(), Note: note}}, nil
 }

@@ -304,3 +304,72 @@ func TestPaymentWebhook(t *testing.T) {
 		}
 	}
 }
+
+// A seller offers a plan, a driver subscribes through the API, once, and ends it; another
+// operator does not see the plan's subscribers.
+func TestPlansAndSubscriptionsThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	ts := newTenants(t)
+	e := ts.e
+	var plan Plan
+	e.callWith(t, "POST", "/api/v1/plans", map[string]any{"name": "Plus", "currency": "SEK", "monthlyFee": "99", "includedKWh": "20",
+		"discountPercent": "10", "customerGroup": "plus"}, ts.opA).mustStatus(t, 201).decode(t, &plan)
+	if plan.OrganisationID != ts.orgA || plan.MonthlyFee != "99.00" {
+		t.Errorf("plan = %+v", plan)
+	}
+	e.callWith(t, "POST", "/api/v1/plans", map[string]any{"name": "Bad", "currency": "SEK", "monthlyFee": "1", "discountPercent": "101"}, ts.opA).mustProblem(t, 422)
+	var offered List[Plan]
+	e.callWith(t, "GET", "/api/v1/plans", nil, ts.driver).mustStatus(t, 200).decode(t, &offered)
+	if len(offered.Items) != 1 || offered.Items[0].ID != plan.ID {
+		t.Errorf("driver sees plans %+v", offered.Items)
+	}
+	var sub Subscription
+	e.callWith(t, "POST", "/api/v1/me/subscriptions", map[string]any{"planId": plan.ID}, ts.driver).mustStatus(t, 200).decode(t, &sub)
+	e.callWith(t, "POST", "/api/v1/me/subscriptions", map[string]any{"planId": plan.ID}, ts.driver).mustProblem(t, 409)
+	var subs List[Subscription]
+	e.callWith(t, "GET", "/api/v1/plans/"+itoa(plan.ID)+"/subscriptions", nil, ts.opA).mustStatus(t, 200).decode(t, &subs)
+	if len(subs.Items) != 1 || subs.Items[0].ID != sub.ID || subs.Items[0].End != nil {
+		t.Errorf("subscribers = %+v", subs.Items)
+	}
+	e.callWith(t, "GET", "/api/v1/plans/"+itoa(plan.ID)+"/subscriptions", nil, ts.fleetMgr).mustProblem(t, 403)
+	e.callWith(t, "DELETE", "/api/v1/me/subscriptions/"+itoa(sub.ID), nil, ts.fleetMgr).mustProblem(t, 404)
+	var ended Subscription
+	e.clock.Advance(time.Hour)
+	e.callWith(t, "DELETE", "/api/v1/me/subscriptions/"+itoa(sub.ID), nil, ts.driver).mustStatus(t, 200).decode(t, &ended)
+	if ended.End == nil {
+		t.Errorf("ended subscription = %+v", ended)
+	}
+}
+
+// The operator's own rates replace Ladda's defaults for the places they name, and price the
+// next session.
+func TestTaxRatesThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	e := openEnv(t)
+	e.serve(t)
+	var rates TaxRates
+	e.call(t, "GET", "/api/v1/tax-rates", nil).mustStatus(t, 200).decode(t, &rates)
+	if len(rates.Own) != 0 || len(rates.Effective) < 9 {
+		t.Fatalf("defaults: %d own, %d in force", len(rates.Own), len(rates.Effective))
+	}
+	e.call(t, "PUT", "/api/v1/tax-rates", map[string]any{"rates": []any{
+		map[string]any{"country": "SE", "percent": "12", "name": "Moms"},
+		map[string]any{"country": "US", "region": "US-NY", "percent": "8.875", "name": "Sales tax"},
+	}}).mustStatus(t, 200).decode(t, &rates)
+	se := 0
+	for _, r := range rates.Effective {
+		if r.Country == "SE" {
+			se++
+			if r.Percent != "12" {
+				t.Errorf("SE in force: %+v", r)
+			}
+		}
+	}
+	if se != 1 || len(rates.Own) != 2 {
+		t.Errorf("after the change: %d SE rates, %d own", se, len(rates.Own))
+	}
+	e.call(t, "PUT", "/api/v1/tax-rates", map[string]any{"rates": []any{
+		map[string]any{"country": "SE", "percent": "12"}, map[string]any{"country": "SE", "percent": "13"},
+	}}).mustProblem(t, 422)
+	e.call(t, "PUT", "/api/v1/tax-rates", map[string]any{"rates": []any{map[string]any{"country": "US", "region": "CA-ON", "percent": "13"}}}).mustProblem(t, 422)
+}

@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
+	"github.com/ladda-csms/ladda"
+	"github.com/ladda-csms/ladda/billing"
 	"net/http"
 	"strconv"
 	"testing"
@@ -165,6 +168,26 @@ func TestRemoteStartProfileAndCost(t *testing.T) {
 			t.Errorf("the station shows %v (%v), want 3.25", cost, ok)
 		}
 		e.call(t, http.MethodPost, "/api/v1/transactions/"+strconv.FormatInt(res.Transaction.ID, 10)+"/cost", nil).mustProblem(t, http.StatusServiceUnavailable)
+
+		// Once a tariff prices the session, its cost goes to the screen by itself, once per
+		// change.
+		two, _ := billing.ParseAmount("2")
+		tariff := &billing.StoredTariff{Name: "Flat", Tariff: billing.Tariff{Currency: "EUR", Elements: []billing.Element{{Components: []billing.Component{{Type: billing.Flat, Price: two}}}}}}
+		if err := e.billing.CreateTariff(context.Background(), tariff); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.billing.Assign(context.Background(), &billing.Assignment{TariffID: tariff.ID, StationID: ladda.StationID(id)}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := e.charging.SendCosts(context.Background()); err != nil || n != 1 {
+			t.Errorf("SendCosts = %d, %v; want the 2.0.1 session's cost sent", n, err)
+		}
+		if cost, ok := st.Cost(res.Transaction.StationTransactionID); !ok || cost != 2 {
+			t.Errorf("the station shows %v (%v), want the tariff's 2", cost, ok)
+		}
+		if n, err := e.charging.SendCosts(context.Background()); err != nil || n != 0 {
+			t.Errorf("SendCosts again = %d, %v; want nothing: the cost has not changed", n, err)
+		}
 	}
 	bad := map[string]any{"idToken": "PROF-1", "chargingProfile": map[string]any{"id": 1, "schedule": map[string]any{"rateUnit": "A", "periods": []map[string]any{{"start": 5, "limit": 16}}}}}
 	e.call(t, http.MethodPost, "/api/v1/stations/PROF-3/remote-start", bad).mustProblem(t, http.StatusUnprocessableEntity)

@@ -72,7 +72,7 @@ func openEnv(tb testing.TB) *env {
 	e.stations = station.NewService(db, nil, e.clock, nil, station.Config{Pepper: testPepper})
 	e.charging = charging.NewService(db, nil, e.clock, nil, charging.Config{NoShowAfter: noShowAfter})
 	e.accounts = account.NewService(db, account.Options{Clock: e.clock, Hasher: testHasher, PublicURL: "https://ladda.test"})
-	if e.billing, err = billing.NewService(db, db, billing.Options{Clock: e.clock, Render: invoicepdf.Render, Payments: db, Gateway: testGateway(tb)}); err != nil {
+	if e.billing, err = billing.NewService(db, db, billing.Options{Clock: e.clock, Render: invoicepdf.Render, Payments: db, Gateway: testGateway(tb), Stations: e.stations}); err != nil {
 		tb.Fatal(err)
 	}
 	e.charging.SetPricer(e.billing)

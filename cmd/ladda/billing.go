@@ -10,10 +10,11 @@ import (
 	"github.com/ladda-csms/ladda/config"
 )
 
-// newBilling builds the billing service: invoices as PDF, and payments through Stripe when a
-// key is configured.
-func newBilling(cfg config.Config, db store, events ladda.Publisher, log *slog.Logger) (*billing.Service, error) {
-	o := billing.Options{Logger: log, Events: events, Render: invoicepdf.Render, Payments: db, WalletCurrency: cfg.WalletCurrency}
+// newBilling builds the billing service: invoices as PDF, sponsorship messages on the
+// stations' screens, and payments through Stripe when a key is configured.
+func newBilling(cfg config.Config, db store, events ladda.Publisher, stations billing.CampaignStations, log *slog.Logger) (*billing.Service, error) {
+	o := billing.Options{Logger: log, Events: events, Render: invoicepdf.Render, Payments: db, WalletCurrency: cfg.WalletCurrency,
+		HomeCountry: cfg.HomeCountry, Stations: stations}
 	var err error
 	if o.Preauthorize, err = billing.ParseAmount(cfg.Preauthorize); err != nil {
 		return nil, err

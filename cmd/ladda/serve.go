@@ -82,7 +82,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		HeartbeatInterval: cfg.HeartbeatInterval,
 	})
 	chargingSvc := charging.NewService(db, events, nil, log, charging.Config{StaleAfter: cfg.StaleTransactionAfter, NoShowAfter: cfg.ReservationNoShow})
-	billingSvc, err := newBilling(cfg, db, events, log)
+	billingSvc, err := newBilling(cfg, db, events, stations, log)
 	if err != nil {
 		return err
 	}
@@ -237,6 +237,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}, log)
 	})
+	wg.Go(func() { flushEvery(background, time.Minute, billingSvc.RunCampaigns, log) })
+	if cfg.CostUpdateInterval > 0 {
+		wg.Go(func() {
+			flushEvery(background, cfg.CostUpdateInterval, func(ctx context.Context) error {
+				_, err := chargingSvc.SendCosts(ctx)
+				return err
+			}, log)
+		})
+	}
 	wg.Go(func() {
 		flushEvery(background, time.Hour, func(ctx context.Context) error {
 			issued, err := billingSvc.MonthEnd(ctx)

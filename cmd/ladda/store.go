@@ -31,6 +31,7 @@ type store interface {
 	pki.Store
 	billing.Store
 	billing.Payments
+	billing.Campaigns
 	Ping(ctx context.Context) error
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
 	Reseal(ctx context.Context) (int, error)

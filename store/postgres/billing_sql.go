@@ -112,10 +112,16 @@ var billingQueries = sqldb.BillingQueries{
 			AND NOT EXISTS (SELECT 1 FROM cdr_invoices b WHERE b.cdr_id = c.id)
 		ORDER BY id
 		LIMIT $7`,
-	CDRExists: `SELECT 1 FROM cdrs WHERE id = $1`,
-	CDRBilled: `SELECT invoice_id FROM cdr_invoices WHERE cdr_id = $1`,
-	Credited:  `SELECT id FROM invoices WHERE credits_id = $1`,
-	Details:   `SELECT body FROM billing_details WHERE owner = $1`,
+	CDRExists:          `SELECT 1 FROM cdrs WHERE id = $1`,
+	CDRBilled:          `SELECT invoice_id FROM cdr_invoices WHERE cdr_id = $1`,
+	Credited:           `SELECT id FROM invoices WHERE credits_id = $1`,
+	SubscriptionBilled: `SELECT billed_until FROM subscriptions WHERE id = $1`,
+	BillSubscription:   `UPDATE subscriptions SET billed_until = $2 WHERE id = $1`,
+	TaxRates:           `SELECT body FROM tax_rates WHERE id = 1`,
+	PutTaxRates: `
+		INSERT INTO tax_rates (id, body, updated_at) VALUES (1, $1, $2)
+		ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
+	Details: `SELECT body FROM billing_details WHERE owner = $1`,
 	PutDetails: `
 		INSERT INTO billing_details (owner, body, updated_at) VALUES ($1, $2, $3)
 		ON CONFLICT (owner) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,

@@ -99,6 +99,7 @@ var queries = sqldb.Queries{
 	Site:        siteQueries,
 	Billing:     billingQueries,
 	Payments:    paymentQueries,
+	Campaigns:   campaignQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "postgres", Time: sqldb.EncodeNativeTime}

@@ -7,7 +7,7 @@ import "github.com/ladda-csms/ladda/store/internal/sqldb"
 const (
 	paymentColumns      = `id, kind, user_id, transaction_id, state, next_attempt, version, created_at, updated_at, body`
 	planColumns         = `id, org_id, name, currency, body`
-	subscriptionColumns = `id, plan_id, user_id, org_id, starts_at, ends_at`
+	subscriptionColumns = `id, plan_id, user_id, org_id, starts_at, ends_at, billed_until`
 )
 
 var paymentQueries = sqldb.PaymentQueries{

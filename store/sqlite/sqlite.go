@@ -95,6 +95,7 @@ var queries = sqldb.Queries{
 	Site:        siteQueries,
 	Billing:     billingQueries,
 	Payments:    paymentQueries,
+	Campaigns:   campaignQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "sqlite", Time: sqldb.EncodeTextTime}

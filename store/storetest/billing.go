@@ -398,3 +398,28 @@ func testInvoices(t *testing.T, open func(t *testing.T) Store) {
 		}
 	}
 }
+
+func testTaxRates(t *testing.T, open func(t *testing.T) Store) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	if got, err := s.TaxRates(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("unset tax rates = %v, %v", got, err)
+	}
+	to := at(24 * time.Hour)
+	pct, _ := billing.ParseQuantity("8.875")
+	rates := []billing.TaxRate{{Country: "US", Region: "US-NY", Percent: pct, From: t0, To: &to, Name: "Sales tax"}}
+	if err := s.PutTaxRates(ctx, rates, t0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.TaxRates(ctx)
+	if err != nil || len(got) != 1 || got[0].Percent.String() != "8.875" || !got[0].To.Equal(to) || got[0].Region != "US-NY" {
+		t.Fatalf("TaxRates = %+v, %v", got, err)
+	}
+	if err := s.PutTaxRates(ctx, nil, at(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.TaxRates(ctx); err != nil || len(got) != 0 {
+		t.Errorf("after clearing: %v, %v", got, err)
+	}
+}

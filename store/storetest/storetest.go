@@ -1,9 +1,10 @@
 // Package storetest is the conformance suite of Ladda's stores: the rules that the doc comments
-// of station.Store, charging.Store, account.Store, firmware.Store, pki.Store, billing.Store and
-// billing.Payments state, written as tests that every engine runs unchanged (store/sqlite and
-// store/postgres call Run and Bench from their _test files), and RunAtRest, the tests of what
-// an engine keeps in its database: personal data sealed, key rotation, an audit log and a
-// ledger the database itself keeps append-only. Import it only from tests.
+// of station.Store, charging.Store, account.Store, firmware.Store, pki.Store, billing.Store,
+// billing.Payments and billing.Campaigns state, written as tests that every engine runs
+// unchanged (store/sqlite and store/postgres call Run and Bench from their _test files), and
+// RunAtRest, the tests of what an engine keeps in its database: personal data sealed, key
+// rotation, an audit log and a ledger the database itself keeps append-only. Import it only
+// from tests.
 package storetest
 
 import (
@@ -33,6 +34,7 @@ type Store interface {
 	pki.Store
 	billing.Store
 	billing.Payments
+	billing.Campaigns
 	Ping(ctx context.Context) error
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
 	// Reseal rewrites every sealed value under the keyring's primary key.
@@ -62,10 +64,12 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Tariff", func(t *testing.T) { testTariffs(t, open) })
 	t.Run("CDR", func(t *testing.T) { testCDRs(t, open) })
 	t.Run("Invoice", func(t *testing.T) { testInvoices(t, open) })
+	t.Run("TaxRate", func(t *testing.T) { testTaxRates(t, open) })
 	t.Run("Payment", func(t *testing.T) { testPayments(t, open) })
 	t.Run("Ledger", func(t *testing.T) { testLedger(t, open) })
 	t.Run("Plan", func(t *testing.T) { testPlans(t, open) })
 	t.Run("Schedule", func(t *testing.T) { testSchedules(t, open) })
+	t.Run("SponsorCampaign", func(t *testing.T) { testSponsorCampaigns(t, open) })
 	t.Run("APIKey", func(t *testing.T) { testAPIKeys(t, open) })
 	t.Run("Organisation", func(t *testing.T) { testOrganisations(t, open) })
 	t.Run("User", func(t *testing.T) { testUsers(t, open) })

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/billing"
@@ -396,4 +397,28 @@ func scanCDRs(rows *sql.Rows) ([]*billing.CDR, error) {
 		list = append(list, &c)
 	}
 	return list, rows.Err()
+}
+
+// TaxRates returns the operator's tax rates; none when unset.
+func (db *DB) TaxRates(ctx context.Context) ([]billing.TaxRate, error) {
+	var body []byte
+	found, err := db.reader().one(ctx, db.q.Billing.TaxRates, nil, &body)
+	if err != nil || !found {
+		return nil, db.wrap("TaxRates", err)
+	}
+	var rates []billing.TaxRate
+	return rates, db.wrap("TaxRates", json.Unmarshal(body, &rates))
+}
+
+// PutTaxRates replaces the operator's tax rates.
+func (db *DB) PutTaxRates(ctx context.Context, rates []billing.TaxRate, at time.Time) error {
+	body, err := json.Marshal(rates)
+	if err != nil {
+		return ladda.Errorf(ladda.Invalid, db.d.Name+".PutTaxRates", "tax rates cannot be stored: %v", err)
+	}
+	err = db.do(ctx, keyOf("tax-rates"), func(ctx context.Context, r run) error {
+		_, err := r.exec(ctx, db.q.Billing.PutTaxRates, string(body), db.d.time(at))
+		return err
+	})
+	return db.wrap("PutTaxRates", err)
 }

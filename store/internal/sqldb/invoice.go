@@ -58,6 +58,18 @@ func (db *DB) IssueInvoice(ctx context.Context, inv *billing.Issued) error {
 				return err
 			}
 		}
+		if in.SubscriptionID != 0 {
+			var billed nullTime
+			found, err := r.one(ctx, q.SubscriptionBilled, []any{in.SubscriptionID}, &billed)
+			switch {
+			case err != nil:
+				return err
+			case !found:
+				return db.notFound(op, "subscription %d not found", in.SubscriptionID)
+			case in.PeriodTo == nil || !sameTime(billed.ptr(), in.PeriodFrom):
+				return Refuse(ladda.Errorf(ladda.Conflict, db.d.Name+"."+op, "subscription %d is billed until another time than this invoice starts", in.SubscriptionID))
+			}
+		}
 		if _, err := r.one(ctx, q.NextNumber, []any{in.Series}, &in.Number); err != nil {
 			return err
 		}
@@ -81,6 +93,11 @@ func (db *DB) IssueInvoice(ctx context.Context, inv *billing.Issued) error {
 				return err
 			}
 		}
+		if in.SubscriptionID != 0 {
+			if _, err := r.exec(ctx, q.BillSubscription, in.SubscriptionID, db.d.time(*in.PeriodTo)); err != nil {
+				return err
+			}
+		}
 		for _, id := range in.CDRs {
 			var got int64
 			found, err := r.one(ctx, q.BillCDR, []any{id, in.ID}, &got)
@@ -98,6 +115,15 @@ func (db *DB) IssueInvoice(ctx context.Context, inv *billing.Issued) error {
 	}
 	*inv = in
 	return nil
+}
+
+// sameTime reports whether two optional times are both absent or the same instant (at the
+// microsecond the store keeps).
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return norm(*a).Equal(norm(*b))
 }
 
 // Invoice returns one invoice. Errors: NotFound.

@@ -724,13 +724,13 @@ func scanSubscriptions(rows *sql.Rows) ([]*billing.Subscription, error) {
 	var list []*billing.Subscription
 	for rows.Next() {
 		var (
-			s          billing.Subscription
-			start, end nullTime
+			s                  billing.Subscription
+			start, end, billed nullTime
 		)
-		if err := rows.Scan(&s.ID, &s.PlanID, &s.UserID, &s.OrgID, &start, &end); err != nil {
+		if err := rows.Scan(&s.ID, &s.PlanID, &s.UserID, &s.OrgID, &start, &end, &billed); err != nil {
 			return nil, err
 		}
-		s.Start, s.End = start.T, end.ptr()
+		s.Start, s.End, s.BilledUntil = start.T, end.ptr(), billed.ptr()
 		list = append(list, &s)
 	}
 	return list, rows.Err()

@@ -69,7 +69,12 @@ import (
 //	payment:     id, kind, user_id, transaction_id (NULL: none), state, next_attempt (NULL:
 //	             none), version, created_at, updated_at, body (sealed JSON)
 //	plan:        id, org_id (NULL: none), name, currency, body (JSON text)
-//	subscription: id, plan_id, user_id, org_id, starts_at, ends_at (NULL: running)
+//	subscription: id, plan_id, user_id, org_id, starts_at, ends_at (NULL: running),
+//	             billed_until (NULL: never billed)
+//	sponsor campaign: id, org_id (NULL: none), status, starts_at, ends_at, created_at,
+//	             updated_at, body (JSON text)
+//	sponsor delivery: campaign_id, station_id, language, message_id, status, detail,
+//	             attempts, command_id (NULL: none), at
 type Queries struct {
 	Station     StationQueries
 	Charging    ChargingQueries
@@ -88,6 +93,7 @@ type Queries struct {
 	Site        SiteQueries
 	Billing     BillingQueries
 	Payments    PaymentQueries
+	Campaigns   CampaignQueries
 }
 
 // StationQueries are the statements of station.Store.
@@ -797,6 +803,14 @@ type BillingQueries struct {
 	CDRBilled string
 	// Credited (id) returns the id of the credit note that cancels an invoice.
 	Credited string
+	// SubscriptionBilled (id) returns a subscription's billed_until (NULL: never billed).
+	SubscriptionBilled string
+	// BillSubscription (id, billed_until) sets how far a subscription is invoiced.
+	BillSubscription string
+	// TaxRates () returns the body of the operator's tax rates, if set.
+	TaxRates string
+	// PutTaxRates (body, updated_at) sets the operator's tax rates.
+	PutTaxRates string
 	// Details (owner) returns the body of an owner's billing details.
 	Details string
 	// PutDetails (owner, body, updated_at) sets an owner's billing details.
@@ -899,6 +913,33 @@ type PaymentQueries struct {
 	Schedules string `sqldb:"read"`
 	// DeleteSchedule (name) removes a price schedule; rows affected is 0 for none.
 	DeleteSchedule string
+}
+
+// CampaignQueries are the statements of billing.Campaigns.
+type CampaignQueries struct {
+	// InsertCampaign (org_id nullable, status, starts_at, ends_at, created_at, updated_at,
+	// body) inserts a sponsorship campaign and returns its id.
+	InsertCampaign string
+	// Campaign (id) returns the sponsor campaign columns.
+	Campaign string `sqldb:"read"`
+	// CampaignExists (id) returns one row if the campaign exists.
+	CampaignExists string
+	// The lists of campaigns take (org_id nullable, statuses nullable: a JSON array of
+	// statuses, any of which, ends_after nullable: ends_at >) and return the sponsor campaign
+	// columns by id. Campaigns leads with no filter, CampaignsOfStatus with the statuses,
+	// which are not NULL.
+	Campaigns         string `sqldb:"read"`
+	CampaignsOfStatus string `sqldb:"read"`
+	// SetCampaignStatus (id, from, to, updated_at) sets status and updated_at if the status is
+	// from; rows affected is 1 when it changed, else 0.
+	SetCampaignStatus string
+	// PutDelivery (campaign_id, station_id, language, message_id, status, detail, attempts,
+	// command_id nullable, at) inserts a delivery, or overwrites the other columns of the one
+	// of that campaign, station and language.
+	PutDelivery string
+	// Deliveries (campaign_id) returns the sponsor delivery columns of a campaign by
+	// station_id, then language, in byte order.
+	Deliveries string `sqldb:"read"`
 }
 
 // The tags of Queries fields: `sqldb:"optional"` marks a statement an engine may leave empty;

@@ -96,6 +96,7 @@ CREATE TABLE subscriptions (
     org_id     bigint NOT NULL DEFAULT 0, -- the plan's organisation; 0: the installation
     starts_at  timestamptz NOT NULL,
     ends_at    timestamptz,               -- NULL: running
+    billed_until timestamptz,              -- monthly invoices issued up to here; NULL: none yet
     created_at timestamptz NOT NULL
 );
 CREATE UNIQUE INDEX subscriptions_running ON subscriptions (user_id, org_id) WHERE ends_at IS NULL;

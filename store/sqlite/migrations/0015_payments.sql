@@ -107,6 +107,7 @@ CREATE TABLE subscriptions (
     org_id     INTEGER NOT NULL DEFAULT 0, -- the plan's organisation; 0: the installation
     starts_at  TEXT NOT NULL,
     ends_at    TEXT,                       -- NULL: running
+    billed_until TEXT,                     -- monthly invoices issued up to here; NULL: none yet
     created_at TEXT NOT NULL
 ) STRICT;
 CREATE UNIQUE INDEX subscriptions_running ON subscriptions (user_id, org_id) WHERE ends_at IS NULL;
