@@ -150,7 +150,11 @@ func (s *Service) Preauthorize(ctx context.Context, tx *charging.Transaction, p 
 		return nil, nil
 	}
 	now := s.clock.Now()
-	rec := &PaymentRecord{Kind: PaySession, UserID: tok.UserID, TransactionID: tx.ID, Currency: p.Tariff.Tariff.Currency, State: StatePending,
+	var org int64
+	if st, err := s.src.Station(ctx, tx.StationID); err == nil {
+		org = st.OrgID
+	}
+	rec := &PaymentRecord{Kind: PaySession, UserID: tok.UserID, OrgID: org, TransactionID: tx.ID, Currency: p.Tariff.Tariff.Currency, State: StatePending,
 		Customer: a.Customer, Label: a.Label, CreatedAt: now, UpdatedAt: now}
 	created, err := s.pay.CreatePayment(ctx, rec)
 	if err != nil || !created {
@@ -238,7 +242,7 @@ func (s *Service) settle(ctx context.Context, c *CDR) (string, error) {
 	rec, err := s.pay.PaymentOfTransaction(ctx, c.TransactionID, PaySession)
 	if ladda.IsKind(err, ladda.NotFound) {
 		now := s.clock.Now()
-		rec = &PaymentRecord{Kind: PaySession, UserID: c.UserID, TransactionID: c.TransactionID, Currency: c.Currency, State: StatePending,
+		rec = &PaymentRecord{Kind: PaySession, UserID: c.UserID, OrgID: c.OrgID, TransactionID: c.TransactionID, Currency: c.Currency, State: StatePending,
 			Customer: a.Customer, Label: a.Label, CreatedAt: now, UpdatedAt: now}
 		if _, err := s.pay.CreatePayment(ctx, rec); err != nil {
 			return "", ladda.Wrap(op, err)

@@ -59,6 +59,7 @@ type PaymentRecord struct {
 	ID            int64               `json:"id"`
 	Kind          PaymentKind         `json:"kind"`
 	UserID        int64               `json:"userId"`
+	OrgID         int64               `json:"orgId,omitempty"` // the seller: the station's organisation
 	TransactionID ladda.TransactionID `json:"transactionId,omitempty"`
 	CDRID         int64               `json:"cdrId,omitempty"`
 	InvoiceID     int64               `json:"invoiceId,omitempty"` // a monthly invoice it pays
@@ -84,6 +85,7 @@ type PaymentRecord struct {
 // PaymentFilter selects payments, newest first. Zero fields do not filter.
 type PaymentFilter struct {
 	UserID    int64
+	OrgID     int64 // the seller
 	States    []PaymentState
 	DueBefore time.Time // NextAttempt before this (retries that are due)
 	Before    int64     // keyset pagination: IDs lower than this

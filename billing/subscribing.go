@@ -312,7 +312,7 @@ func (s *Service) chargeInvoice(ctx context.Context, inv *Issued, country string
 		return nil
 	}
 	now := s.clock.Now()
-	rec := &PaymentRecord{Kind: PayInvoice, UserID: inv.BuyerUserID, InvoiceID: inv.ID, Currency: inv.Currency, State: StatePending,
+	rec := &PaymentRecord{Kind: PayInvoice, UserID: inv.BuyerUserID, OrgID: inv.SellerOrgID, InvoiceID: inv.ID, Currency: inv.Currency, State: StatePending,
 		Customer: a.Customer, Label: a.Label, Due: inv.Total, Country: country, CreatedAt: now, UpdatedAt: now}
 	if _, err := s.pay.CreatePayment(ctx, rec); err != nil {
 		return err

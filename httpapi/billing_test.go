@@ -373,3 +373,37 @@ func TestTaxRatesThroughTheAPI(t *testing.T) {
 	}}).mustProblem(t, 422)
 	e.call(t, "PUT", "/api/v1/tax-rates", map[string]any{"rates": []any{map[string]any{"country": "US", "region": "CA-ON", "percent": "13"}}}).mustProblem(t, 422)
 }
+
+// An operator sees and refunds only the payments of its own stations.
+func TestPaymentsStayWithTheirSeller(t *testing.T) {
+	t.Parallel()
+	ts := newTenants(t)
+	e := ts.e
+	ctx := context.Background()
+	var ids []int64
+	for _, org := range []int64{ts.orgA, ts.orgB} {
+		p := &billing.PaymentRecord{Kind: billing.PaySession, UserID: ts.driverID, OrgID: org, Currency: "EUR", State: billing.StateFailed, Debt: true,
+			CreatedAt: t0, UpdatedAt: t0}
+		if _, err := e.db.CreatePayment(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	var l List[Payment]
+	e.callWith(t, "GET", "/api/v1/payments?state=failed", nil, ts.opA).mustStatus(t, 200).decode(t, &l)
+	if len(l.Items) != 1 || l.Items[0].ID != ids[0] || !l.Items[0].Debt {
+		t.Errorf("operator A's debts = %+v", l.Items)
+	}
+	e.callWith(t, "GET", "/api/v1/payments/"+itoa(ids[1]), nil, ts.opA).mustProblem(t, 404)
+	e.callWith(t, "POST", "/api/v1/payments/"+itoa(ids[1])+"/refund", map[string]any{"amount": "1"}, ts.opA).mustProblem(t, 404)
+	e.callWith(t, "POST", "/api/v1/payments/"+itoa(ids[0])+"/refund", map[string]any{"amount": "1"}, ts.opA).mustProblem(t, 409)
+	e.call(t, "GET", "/api/v1/payments", nil).mustStatus(t, 200).decode(t, &l)
+	if len(l.Items) != 2 {
+		t.Errorf("the administrator sees %d payments, want 2", len(l.Items))
+	}
+	var mine List[Payment]
+	e.callWith(t, "GET", "/api/v1/me/payments", nil, ts.driver).mustStatus(t, 200).decode(t, &mine)
+	if len(mine.Items) != 2 {
+		t.Errorf("the driver sees %d of their payments, want 2", len(mine.Items))
+	}
+}

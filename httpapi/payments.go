@@ -101,7 +101,7 @@ func (s *server) getWallet(ctx context.Context, in *walletInput) (*walletOutput,
 // Payment is a payment: of a session, a debt or a top-up.
 type Payment struct {
 	ID            int64      `json:"id"`
-	Kind          string     `json:"kind" enum:"session,topup,debt"`
+	Kind          string     `json:"kind" enum:"session,topup,debt,invoice"`
 	State         string     `json:"state" enum:"pending,authorized,captured,released,failed,retrying,refunded"`
 	UserID        int64      `json:"userId"`
 	TransactionID int64      `json:"transactionId,omitempty"`
@@ -174,6 +174,8 @@ func (s *server) listPayments(mine bool) func(context.Context, *listPaymentsInpu
 		f := billing.PaymentFilter{UserID: in.UserID, Before: in.Before, Limit: limit + 1}
 		if mine {
 			f.UserID = caller(ctx).UserID()
+		} else {
+			f.OrgID = orgScope(caller(ctx))
 		}
 		if in.State != "" {
 			f.States = []billing.PaymentState{billing.PaymentState(in.State)}
@@ -191,11 +193,23 @@ func (s *server) listPayments(mine bool) func(context.Context, *listPaymentsInpu
 	}
 }
 
-func (s *server) getPayment(ctx context.Context, in *idInput) (*paymentOutput, error) {
+// payment returns a payment the caller sold (its station's organisation); NotFound otherwise.
+func (s *server) payment(ctx context.Context, id int64) (*billing.PaymentRecord, error) {
 	if err := s.needBilling(); err != nil {
 		return nil, err
 	}
-	p, err := s.billing.Payment(ctx, in.ID)
+	p, err := s.billing.Payment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !caller(ctx).Sees(p.OrgID) {
+		return nil, ladda.Errorf(ladda.NotFound, "httpapi.payment", "payment %d not found", id)
+	}
+	return p, nil
+}
+
+func (s *server) getPayment(ctx context.Context, in *idInput) (*paymentOutput, error) {
+	p, err := s.payment(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +225,7 @@ type refundInput struct {
 
 // refund handles POST /api/v1/payments/{id}/refund.
 func (s *server) refund(ctx context.Context, in *refundInput) (*paymentOutput, error) {
-	if err := s.needBilling(); err != nil {
+	if _, err := s.payment(ctx, in.ID); err != nil {
 		return nil, err
 	}
 	amount, err := billing.ParseAmount(in.Body.Amount)

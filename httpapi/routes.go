@@ -162,9 +162,9 @@ func (s *server) routes() []route {
 		{Method: GET, Path: v1 + "/me/wallet", ID: "get-my-wallet", Summary: "Your prepaid balance", Need: self, Errors: []int{503}, handler: handle(s.getWallet)},
 		{Method: POST, Path: v1 + "/me/wallet/top-up", ID: "top-up-my-wallet", Summary: "Charge your card and fill your wallet", Need: self, Errors: []int{409, 503}, handler: handle(s.topUp)},
 		{Method: GET, Path: v1 + "/me/payments", ID: "list-my-payments", Summary: "Your payments, newest first", Need: self, Errors: []int{503}, handler: handle(s.listPayments(true))},
-		{Method: GET, Path: v1 + "/payments", ID: "list-payments", Summary: "Payments, newest first: failed ones are debts being retried", Need: system, Errors: []int{503}, handler: handle(s.listPayments(false))},
-		{Method: GET, Path: v1 + "/payments/{id}", ID: "get-payment", Summary: "Get a payment", Need: system, Errors: []int{404, 503}, handler: handle(s.getPayment)},
-		{Method: POST, Path: v1 + "/payments/{id}/refund", ID: "refund-payment", Summary: "Return money of a captured session payment to the card", Need: system, Errors: []int{404, 409, 503}, handler: handle(s.refund)},
+		{Method: GET, Path: v1 + "/payments", ID: "list-payments", Summary: "Payments for your stations, newest first: failed and retrying ones are debts", Need: billing, Errors: []int{503}, handler: handle(s.listPayments(false))},
+		{Method: GET, Path: v1 + "/payments/{id}", ID: "get-payment", Summary: "Get a payment", Need: billing, Errors: []int{404, 503}, handler: handle(s.getPayment)},
+		{Method: POST, Path: v1 + "/payments/{id}/refund", ID: "refund-payment", Summary: "Return money of a captured session payment to the card", Need: billing, Errors: []int{404, 409, 503}, handler: handle(s.refund)},
 		{Method: POST, Path: v1 + "/payments/webhook", ID: "payment-webhook", Summary: "The payment gateway's webhook; its signature is the credential", Need: public, Status: 204, Body: webhookBody(), Errors: []int{401, 503}, handler: handle(s.gatewayWebhook)},
 
 		{Method: GET, Path: v1 + "/reports/revenue", ID: "get-revenue", Summary: "Revenue by station, site, tariff, customer group, day or month, with tax", Need: billing, Errors: []int{503}, handler: handle(s.revenue)},

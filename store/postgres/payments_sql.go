@@ -20,8 +20,8 @@ var paymentQueries = sqldb.PaymentQueries{
 	ResealAccount: `UPDATE payment_accounts SET body = $3 WHERE user_id = $1 AND body = $2`,
 
 	InsertPayment: `
-		INSERT INTO payments (kind, user_id, transaction_id, state, next_attempt, ref_index, version, created_at, updated_at, body)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		INSERT INTO payments (kind, user_id, transaction_id, state, next_attempt, ref_index, version, created_at, updated_at, body, org_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT DO NOTHING
 		RETURNING id`,
 	PaymentOfTransaction: `SELECT ` + paymentColumns + ` FROM payments WHERE transaction_id = $1 AND kind = $2`,
@@ -36,6 +36,7 @@ var paymentQueries = sqldb.PaymentQueries{
 		WHERE ($1::bigint IS NULL OR user_id = $1)
 			AND ($2::jsonb IS NULL OR state = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb))))
 			AND ($3::timestamptz IS NULL OR next_attempt < $3)
+			AND ($6::bigint IS NULL OR org_id = $6)
 			AND id < $4
 		ORDER BY id DESC
 		LIMIT $5::bigint`,

@@ -850,3 +850,23 @@ func testSchedules(t *testing.T, open func(t *testing.T) Store) {
 		}
 	})
 }
+
+// testPaymentsOfOrg: payments are listed by the organisation that sold them.
+func testPaymentsOfOrg(t *testing.T, open func(t *testing.T) Store) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	for i, org := range []int64{3, 4, 3} {
+		p := &billing.PaymentRecord{Kind: billing.PayTopUp, UserID: int64(10 + i), OrgID: org, Currency: "EUR", State: billing.StatePending, CreatedAt: t0, UpdatedAt: t0}
+		if _, err := s.CreatePayment(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for org, want := range map[int64]int{3: 2, 4: 1, 5: 0, 0: 3} {
+		if got, err := s.Payments(ctx, billing.PaymentFilter{OrgID: org}); err != nil || len(got) != want {
+			t.Errorf("payments of org %d: %d, %v; want %d", org, len(got), err, want)
+		} else if org != 0 && want > 0 && got[0].OrgID != org {
+			t.Errorf("payment of org %d reads back with org %d", org, got[0].OrgID)
+		}
+	}
+}

@@ -137,7 +137,7 @@ func (db *DB) CreatePayment(ctx context.Context, p *billing.PaymentRecord) (bool
 		key = strconv.FormatInt(int64(in.TransactionID), 10) // with the transaction's price and CDR
 	}
 	args := []any{string(in.Kind), in.UserID, tx, string(in.State), db.optTime(in.NextAttempt), db.refIndex(in.Ref), in.Version,
-		db.d.time(in.CreatedAt), db.d.time(in.UpdatedAt), db.seal.Seal(body, aadPayment)}
+		db.d.time(in.CreatedAt), db.d.time(in.UpdatedAt), db.seal.Seal(body, aadPayment), in.OrgID}
 	var (
 		created bool
 		stored  *billing.PaymentRecord
@@ -312,7 +312,7 @@ func (db *DB) Payments(ctx context.Context, f billing.PaymentFilter) ([]*billing
 	if f.Limit > 0 {
 		lim = f.Limit
 	}
-	rows, err := db.reader().query(ctx, db.q.Payments.Payments, nullID(f.UserID), states, db.optTime(f.DueBefore), before, lim)
+	rows, err := db.reader().query(ctx, db.q.Payments.Payments, nullID(f.UserID), states, db.optTime(f.DueBefore), before, lim, nullID(f.OrgID))
 	if err != nil {
 		return nil, db.wrap(op, err)
 	}

@@ -835,8 +835,8 @@ type PaymentQueries struct {
 	ResealAccount string
 
 	// InsertPayment (kind, user_id, transaction_id nullable, state, next_attempt nullable,
-	// ref_index nullable, version, created_at, updated_at, body) inserts a payment and returns
-	// its id, or returns no row when the transaction has a payment of the kind already.
+	// ref_index nullable, version, created_at, updated_at, body, org_id) inserts a payment and
+	// returns its id, or returns no row when the transaction has a payment of the kind already.
 	InsertPayment string
 	// PaymentOfTransaction (transaction_id, kind) returns the payment columns.
 	PaymentOfTransaction string
@@ -853,8 +853,8 @@ type PaymentQueries struct {
 	// index.
 	PaymentByRef string `sqldb:"read"`
 	// Payments (user_id nullable, states nullable: JSON array of states, due_before nullable:
-	// next_attempt <, before: id <, limit nullable) returns the payment columns by id,
-	// descending.
+	// next_attempt <, before: id <, limit nullable, org_id nullable) returns the payment
+	// columns by id, descending.
 	Payments string `sqldb:"read"`
 	// AllPayments (after: id >, limit) returns id and body by id, for Reseal.
 	AllPayments string `sqldb:"read"`

@@ -22,6 +22,7 @@ CREATE TABLE payments (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind           text NOT NULL,   -- billing.PaymentKind
     user_id        bigint NOT NULL,
+    org_id         bigint NOT NULL DEFAULT 0, -- the seller: the station's organisation; 0: the installation
     transaction_id bigint,          -- NULL: not for a session
     state          text NOT NULL,   -- billing.PaymentState
     next_attempt   timestamptz,     -- NULL: no retry planned
@@ -33,6 +34,7 @@ CREATE TABLE payments (
 );
 CREATE UNIQUE INDEX payments_transaction ON payments (transaction_id, kind) WHERE transaction_id IS NOT NULL;
 CREATE INDEX payments_user ON payments (user_id, id);
+CREATE INDEX payments_org ON payments (org_id, id);
 CREATE INDEX payments_due ON payments (state, next_attempt);
 CREATE INDEX payments_ref ON payments (ref_index) WHERE ref_index IS NOT NULL;
 

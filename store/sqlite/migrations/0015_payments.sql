@@ -22,6 +22,7 @@ CREATE TABLE payments (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
     kind           TEXT NOT NULL,    -- billing.PaymentKind
     user_id        INTEGER NOT NULL,
+    org_id         INTEGER NOT NULL DEFAULT 0, -- the seller: the station's organisation; 0: the installation
     transaction_id INTEGER,          -- NULL: not for a session
     state          TEXT NOT NULL,    -- billing.PaymentState
     next_attempt   TEXT,             -- NULL: no retry planned
@@ -33,6 +34,7 @@ CREATE TABLE payments (
 ) STRICT;
 CREATE UNIQUE INDEX payments_transaction ON payments (transaction_id, kind) WHERE transaction_id IS NOT NULL;
 CREATE INDEX payments_user ON payments (user_id, id);
+CREATE INDEX payments_org ON payments (org_id, id);
 CREATE INDEX payments_due ON payments (state, next_attempt);
 CREATE INDEX payments_ref ON payments (ref_index) WHERE ref_index IS NOT NULL;
 
