@@ -302,6 +302,14 @@ func TestCampaignRunsFromStartToFee(t *testing.T) {
 	if _, err := e.svc.CancelCampaign(ctx, c.ID); !ladda.IsKind(err, ladda.Conflict) {
 		t.Errorf("cancelling an ended campaign: %v, want conflict", err)
 	}
+	// The fee is revenue of the period it ended in.
+	rows, err := e.svc.Revenue(ctx, billing.ReportFilter{OrgID: e.org, From: t0, To: c.EndAt.Add(time.Hour)})
+	if err != nil || len(rows) != 1 || rows[0].Key != "sponsorship:acme" || rows[0].Total.Cmp(amount(t, "501.5")) != 0 {
+		t.Errorf("revenue = %+v, %v; want the sponsorship's 501.5", rows, err)
+	}
+	if rows, _ := e.svc.Revenue(ctx, billing.ReportFilter{OrgID: e.org, From: t0, To: c.EndAt}); len(rows) != 0 {
+		t.Errorf("revenue before the end = %+v, want none", rows)
+	}
 }
 
 func TestCampaignEndsWhatItCouldNotDeliver(t *testing.T) {

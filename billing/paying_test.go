@@ -407,3 +407,35 @@ func TestSubscriptionIsBilledMonthlyWithItsMemberPrice(t *testing.T) {
 		t.Errorf("last month = %+v, %v; want a fee of 31 × 15/30 = 15.50 and 3.88 VAT", last, err)
 	}
 }
+
+func TestRevenueAndReconciliation(t *testing.T) {
+	t.Parallel()
+	e := newPayEnv(t)
+	ctx := t.Context()
+	e.session(t) // 31.25 captured
+	e.gw.down = true
+	e.session(t) // 31.25 owed
+	e.gw.down = false
+	from, to := t0.Add(-time.Hour), t0.Add(24*time.Hour)
+	rows, err := e.svc.Revenue(ctx, billing.ReportFilter{OrgID: e.org, From: from, To: to, GroupBy: billing.ByStation})
+	if err != nil || len(rows) != 1 || rows[0].Key != "CP-1" || rows[0].Sessions != 2 || rows[0].EnergyWh != 20000 ||
+		rows[0].Net.String() != "50" || rows[0].Tax.String() != "12.5" || rows[0].Total.String() != "62.5" {
+		t.Errorf("revenue by station = %+v, %v", rows, err)
+	}
+	if rows, _ := e.svc.Revenue(ctx, billing.ReportFilter{From: from, To: to, GroupBy: billing.ByDay}); len(rows) != 1 || rows[0].Key != "2025-03-03" {
+		t.Errorf("revenue by day = %+v", rows)
+	}
+	if rows, _ := e.svc.Revenue(ctx, billing.ReportFilter{OrgID: e.org + 100, From: from, To: to}); len(rows) != 0 {
+		t.Errorf("another organisation's revenue = %+v", rows)
+	}
+	if _, err := e.svc.Revenue(ctx, billing.ReportFilter{From: to, To: from}); !ladda.IsKind(err, ladda.Invalid) {
+		t.Errorf("a period backwards: %v", err)
+	}
+	if _, err := e.svc.Revenue(ctx, billing.ReportFilter{From: from, To: to, GroupBy: "colour"}); !ladda.IsKind(err, ladda.Invalid) {
+		t.Errorf("an unknown grouping: %v", err)
+	}
+	rec, err := e.svc.Reconcile(ctx, billing.ReportFilter{OrgID: e.org, From: from, To: to})
+	if err != nil || len(rec) != 1 || rec[0].Sessions != 2 || rec[0].Billed.String() != "62.5" || rec[0].Captured.String() != "31.25" || len(rec[0].Unsettled) != 1 {
+		t.Errorf("reconciliation = %+v, %v", rec, err)
+	}
+}

@@ -45,7 +45,9 @@ type ReportRow struct {
 // reportPage is how many CDRs a report reads at a time.
 const reportPage = 1000
 
-// Revenue adds up the CDRs f selects by f.GroupBy and currency, sorted by key and currency.
+// Revenue adds up the CDRs f selects by f.GroupBy and currency, with the fees of the
+// sponsorships that ended in the period (tax is the operator's to add to those), sorted by key
+// and currency.
 func (s *Service) Revenue(ctx context.Context, f ReportFilter) ([]ReportRow, error) {
 	const op = "billing.Revenue"
 	if !f.To.After(f.From) {
@@ -70,6 +72,39 @@ func (s *Service) Revenue(ctx context.Context, f ReportFilter) ([]ReportRow, err
 	})
 	if err != nil {
 		return nil, ladda.Wrap(op, err)
+	}
+	// Sponsorships that ended in the period are revenue too: their fee, by the day or month
+	// they ended, otherwise as "sponsorship:<sponsor>".
+	if store, err := s.campaignStore(op); err == nil {
+		ended, err := store.SponsorCampaigns(ctx, CampaignFilter{OrgID: f.OrgID, Statuses: []CampaignStatus{CampaignEnded}, EndsAfter: f.From.Add(-time.Nanosecond)})
+		if err != nil {
+			return nil, ladda.Wrap(op, err)
+		}
+		for _, c := range ended {
+			if !c.EndAt.Before(f.To) || (f.OrgID != 0 && c.OrgID != f.OrgID) {
+				continue
+			}
+			rep, err := s.ReportCampaign(ctx, c.ID)
+			if err != nil {
+				return nil, ladda.Wrap(op, err)
+			}
+			if rep.Fee.Sign() == 0 {
+				continue
+			}
+			id := k{"sponsorship:" + c.Sponsor, c.Currency}
+			switch f.GroupBy {
+			case ByDay:
+				id.key = c.EndAt.UTC().Format(time.DateOnly)
+			case ByMonth:
+				id.key = c.EndAt.UTC().Format("2006-01")
+			}
+			r := rows[id]
+			if r == nil {
+				r = &ReportRow{Key: id.key, Currency: id.currency}
+				rows[id] = r
+			}
+			r.Net, r.Total = r.Net.Add(rep.Fee), r.Total.Add(rep.Fee)
+		}
 	}
 	out := make([]ReportRow, 0, len(rows))
 	for _, r := range rows {

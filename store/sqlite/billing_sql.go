@@ -112,12 +112,15 @@ var billingQueries = sqldb.BillingQueries{
 			AND NOT EXISTS (SELECT 1 FROM cdr_invoices b WHERE b.cdr_id = c.id)
 		ORDER BY id
 		LIMIT coalesce(?7, -1)`,
-	CDRExists:          `SELECT 1 FROM cdrs WHERE id = ?1`,
-	CDRBilled:          `SELECT invoice_id FROM cdr_invoices WHERE cdr_id = ?1`,
-	Credited:           `SELECT id FROM invoices WHERE credits_id = ?1`,
-	SubscriptionBilled: `SELECT billed_until FROM subscriptions WHERE id = ?1`,
-	BillSubscription:   `UPDATE subscriptions SET billed_until = ?2 WHERE id = ?1`,
-	TaxRates:           `SELECT body FROM tax_rates WHERE id = 1`,
+	CDRExists:            `SELECT 1 FROM cdrs WHERE id = ?1`,
+	CDRBilled:            `SELECT invoice_id FROM cdr_invoices WHERE cdr_id = ?1`,
+	Credited:             `SELECT id FROM invoices WHERE credits_id = ?1`,
+	SubscriptionBilled:   `SELECT billed_until FROM subscriptions WHERE id = ?1`,
+	BillSubscription:     `UPDATE subscriptions SET billed_until = ?2 WHERE id = ?1`,
+	TaxRates:             `SELECT body FROM tax_rates WHERE id = 1`,
+	ForgetPaymentAccount: `DELETE FROM payment_accounts WHERE user_id = ?1`,
+	ForgetDetails:        `DELETE FROM billing_details WHERE owner = 'user:' || ?1`,
+	EndSubscriptionsOf:   `UPDATE subscriptions SET ends_at = ?2 WHERE user_id = ?1 AND ends_at IS NULL AND starts_at < ?2`,
 	PutTaxRates: `
 		INSERT INTO tax_rates (id, body, updated_at) VALUES (1, ?1, ?2)
 		ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,

@@ -423,3 +423,47 @@ func testTaxRates(t *testing.T, open func(t *testing.T) Store) {
 		t.Errorf("after clearing: %v, %v", got, err)
 	}
 }
+
+// testForgetUser: deleting a user takes what billing keeps to bill them again, and leaves the
+// billing records.
+func testForgetUser(t *testing.T, open func(t *testing.T) Store) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	u := MustCreateUser(t, s, "gone@example.com")
+	other := MustCreateUser(t, s, "stays@example.com")
+	for _, id := range []int64{u.ID, other.ID} {
+		if err := s.SetPaymentAccount(ctx, &billing.PaymentAccount{UserID: id, Mode: billing.PayByCard, Customer: "cus", Method: "pm", UpdatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetBillingDetails(ctx, billing.Owner{UserID: id}, &billing.BillingDetails{Party: billing.Party{Name: "X"}}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan := &billing.Plan{Name: "P", Currency: "EUR"}
+	if err := s.CreatePlan(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	sub := &billing.Subscription{PlanID: plan.ID, UserID: u.ID, Start: t0}
+	if err := s.CreateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ctx, u.ID, at(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PaymentAccount(ctx, u.ID); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("the deleted user's payment account: %v, want not found", err)
+	}
+	if _, err := s.BillingDetails(ctx, billing.Owner{UserID: u.ID}); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("the deleted user's billing details: %v, want not found", err)
+	}
+	if got, err := s.Subscription(ctx, sub.ID); err != nil || got.End == nil || !got.End.Equal(at(time.Hour)) {
+		t.Errorf("the deleted user's subscription = %+v, %v; want ended at the deletion", got, err)
+	}
+	if _, err := s.PaymentAccount(ctx, other.ID); err != nil {
+		t.Errorf("another user's payment account: %v", err)
+	}
+	if _, err := s.BillingDetails(ctx, billing.Owner{UserID: other.ID}); err != nil {
+		t.Errorf("another user's billing details: %v", err)
+	}
+}

@@ -811,6 +811,14 @@ type BillingQueries struct {
 	TaxRates string
 	// PutTaxRates (body, updated_at) sets the operator's tax rates.
 	PutTaxRates string
+	// What billing keeps to bill a user again, removed when the user is deleted (DeleteUser);
+	// invoices, CDRs, payments and the ledger stay as billing records.
+	// ForgetPaymentAccount (user_id) deletes their payment account.
+	ForgetPaymentAccount string
+	// ForgetDetails (user_id as text) deletes their billing details.
+	ForgetDetails string
+	// EndSubscriptionsOf (user_id, at) ends their running subscriptions at at.
+	EndSubscriptionsOf string
 	// Details (owner) returns the body of an owner's billing details.
 	Details string
 	// PutDetails (owner, body, updated_at) sets an owner's billing details.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/ladda-csms/ladda"
@@ -171,8 +172,10 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, u account.UserUpdate) (*
 
 // DeleteUser removes a user and, in the same write, their sessions, one-time tokens, recovery
 // codes, favourites, webhooks with their deliveries, and the emails queued for them; their ID
-// tokens lose their owner and become Blocked (updated at at). Audit events, which hold only
-// IDs, and the API keys they created stay. Errors: NotFound.
+// tokens lose their owner and become Blocked (updated at at); their payment account and
+// billing details go and their subscriptions end at at. Audit events, which hold only IDs, the
+// API keys they created, and billing records (CDRs, invoices, payments, the ledger) stay.
+// Errors: NotFound.
 func (db *DB) DeleteUser(ctx context.Context, id int64, at time.Time) error {
 	const op = "DeleteUser"
 	q := &db.q.User
@@ -182,6 +185,16 @@ func (db *DB) DeleteUser(ctx context.Context, id int64, at time.Time) error {
 		}
 		if _, err := r.exec(ctx, q.UnlinkTokens, id, db.d.time(at)); err != nil {
 			return err
+		}
+		// What billing keeps to bill the user again goes; billing records stay.
+		b := &db.q.Billing
+		for _, stmt := range []struct {
+			text string
+			args []any
+		}{{b.ForgetPaymentAccount, []any{id}}, {b.ForgetDetails, []any{strconv.FormatInt(id, 10)}}, {b.EndSubscriptionsOf, []any{id, db.d.time(at)}}} {
+			if _, err := r.exec(ctx, stmt.text, stmt.args...); err != nil {
+				return err
+			}
 		}
 		_, err := r.exec(ctx, q.Delete, id)
 		return err
