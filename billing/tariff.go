@@ -48,7 +48,7 @@ type Tariff struct {
 // match. Rules: at least one component, at most one per type.
 type Element struct {
 	Components   []Component  `json:"components"`
-	Restrictions Restrictions `json:"restrictions"`
+	Restrictions Restrictions `json:"restrictions,omitzero"`
 }
 
 // Component is the price of one dimension.
