@@ -100,6 +100,8 @@ type Issued struct {
 	SubscriptionID int64      `json:"subscriptionId,omitempty"`
 	PeriodFrom     *time.Time `json:"periodFrom,omitempty"`
 	PeriodTo       *time.Time `json:"periodTo,omitempty"`
+
+	document []byte // the rendered PDF, for the email of the invoice just issued; not stored
 }
 
 // BillingDetails are what an invoice says about its seller or buyer, kept per organisation or

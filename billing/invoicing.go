@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -210,6 +211,14 @@ func (s *Service) issue(ctx context.Context, op string, inv *Issued) error {
 	if err := s.store.IssueInvoice(ctx, inv); err != nil {
 		return ladda.Wrap(op, err)
 	}
+	if s.render != nil {
+		var buf bytes.Buffer
+		if err := s.render(&buf, &inv.Invoice); err != nil {
+			s.log.Error("rendering an invoice for its email; it goes without the PDF", "invoice", inv.ID, "err", err)
+		} else {
+			inv.document = buf.Bytes()
+		}
+	}
 	s.events.Publish(ctx, ladda.Event{Type: ladda.EventInvoiceIssued, Time: inv.IssuedAt, Data: inv})
 	return nil
 }
@@ -336,10 +345,15 @@ func (inv *Issued) NoticeUser() int64 { return inv.BuyerUserID }
 // NoticeOrg is the organisation an issued invoice concerns (notification.Addressed).
 func (inv *Issued) NoticeOrg() int64 { return inv.BuyerOrgID }
 
-// NoticeData is what the email and webhook about an issued invoice say.
+// NoticeData is what the email and webhook about an issued invoice say; the email carries
+// the PDF when the service renders documents (see Service.issue).
 func (inv *Issued) NoticeData() map[string]any {
 	exp := Exponent(inv.Currency)
-	return map[string]any{"ID": inv.ID, "Ref": inv.Ref(), "Kind": string(inv.Kind), "Total": inv.Total.Format(exp), "Currency": inv.Currency,
+	data := map[string]any{"ID": inv.ID, "Ref": inv.Ref(), "Kind": string(inv.Kind), "Total": inv.Total.Format(exp), "Currency": inv.Currency,
 		"Seller": inv.Seller.Name, "PaidBy": inv.PaidBy, "DueAt": inv.DueAt, "Sessions": len(inv.CDRs),
 		"Summary": fmt.Sprintf("%s %s %s", inv.Ref(), inv.Total.Format(exp), inv.Currency)}
+	if inv.document != nil {
+		data["Attachments"] = []map[string]any{{"name": inv.Ref() + ".pdf", "contentType": "application/pdf", "data": inv.document}}
+	}
+	return data
 }

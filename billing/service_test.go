@@ -366,7 +366,14 @@ func TestInvoicesAndCreditNotes(t *testing.T) {
 		t.Errorf("driver's invoice = %+v", inv)
 	}
 	if len(events) != 1 || events[0].Type != ladda.EventInvoiceIssued {
-		t.Errorf("events = %+v, want one invoice.issued", events)
+		t.Fatalf("events = %+v, want one invoice.issued", events)
+	}
+	files, _ := events[0].Data.(*billing.Issued).NoticeData()["Attachments"].([]map[string]any)
+	if len(files) != 1 {
+		t.Fatalf("the invoice's email carries %d files, want its PDF", len(files))
+	}
+	if doc, _ := files[0]["data"].([]byte); files[0]["name"] != "LB-000001.pdf" || !bytes.HasPrefix(doc, []byte("%PDF-")) {
+		t.Errorf("the invoice's email carries %v", files)
 	}
 	var pdf bytes.Buffer
 	if err := svc.Render(&pdf, inv); err != nil || !bytes.HasPrefix(pdf.Bytes(), []byte("%PDF-")) {

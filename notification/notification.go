@@ -116,7 +116,8 @@ var Events = []ladda.EventType{
 
 // Addressed is the data of an event that names whom it concerns rather than a station, such as
 // an issued invoice: its user hears of it by email (if they want receipts) and webhook, its
-// organisation by webhook.
+// organisation by webhook. NoticeData's key "Attachments", if any, holds files for the email
+// (see notify.Attachment); webhooks get the rest.
 type Addressed interface {
 	NoticeUser() int64
 	NoticeOrg() int64
@@ -230,7 +231,14 @@ func (s *Service) handle(ctx context.Context, e ladda.Event) error {
 // addressed queues an event about a user and an organisation.
 func (s *Service) addressed(ctx context.Context, e ladda.Event, a Addressed) error {
 	data := a.NoticeData()
-	p := Payload{Event: string(e.Type), Time: e.Time.UTC(), Data: data}
+	// Files (an invoice's PDF) go by email only: webhooks get the facts.
+	facts := make(map[string]any, len(data))
+	for k, v := range data {
+		if k != "Attachments" {
+			facts[k] = v
+		}
+	}
+	p := Payload{Event: string(e.Type), Time: e.Time.UTC(), Data: facts}
 	var q queue
 	if err := s.toOrg(ctx, &q, a.NoticeOrg(), p); err != nil {
 		return err

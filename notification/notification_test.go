@@ -303,3 +303,40 @@ func TestDeletedUserGetsNothing(t *testing.T) {
 		t.Fatal("an email went to a deleted user")
 	}
 }
+
+// notice is an event about a user and an organisation, such as an issued invoice.
+type notice struct{ user, org int64 }
+
+func (n notice) NoticeUser() int64 { return n.user }
+func (n notice) NoticeOrg() int64  { return n.org }
+func (n notice) NoticeData() map[string]any {
+	return map[string]any{"Ref": "LAD-000009", "Kind": "invoice", "Total": "12.50", "Currency": "SEK",
+		"Attachments": []notify.Attachment{{Name: "LAD-000009.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4 …")}}}
+}
+
+// An invoice reaches its buyer by email with the PDF (as they want receipts), and the
+// organisation's webhook without it.
+func TestInvoiceNotice(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	u := e.user(t, "buyer@example.org", account.Preferences{Receipt: true, Email: true})
+	e.n.Handle(ctx, ladda.Event{Type: ladda.EventInvoiceIssued, Time: e.clock.Now(), Data: notice{u.ID, e.org}})
+	if n := e.dispatch(t); n != 2 {
+		t.Fatalf("dispatched %d, want the email and the organisation's webhook", n)
+	}
+	mails := e.outbox.To("buyer@example.org")
+	if len(mails) != 1 || mails[0].Subject != "Faktura LAD-000009: 12.50 SEK" || len(mails[0].Attachments) != 1 || mails[0].Attachments[0].Name != "LAD-000009.pdf" {
+		t.Fatalf("emails %+v", mails)
+	}
+	if e.hook.calls() != 1 || strings.Contains(string(e.hook.bodies[0]), "Attachments") || !strings.Contains(string(e.hook.bodies[0]), "LAD-000009") {
+		t.Errorf("webhook body %s", e.hook.bodies)
+	}
+	// Who wants no receipts gets no email.
+	quiet := e.user(t, "quiet@example.org", account.Preferences{Email: true})
+	e.n.Handle(ctx, ladda.Event{Type: ladda.EventInvoiceIssued, Time: e.clock.Now(), Data: notice{quiet.ID, 0}})
+	e.dispatch(t)
+	if got := e.outbox.To("quiet@example.org"); len(got) != 0 {
+		t.Errorf("an email to someone who wants no receipts: %+v", got)
+	}
+}

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strconv"
 
@@ -25,7 +26,27 @@ func (p *Postman) Mail(ctx context.Context, to, lang, template string, data map[
 	if err != nil {
 		return err
 	}
+	if msg.Attachments, err = attachments(data["Attachments"]); err != nil {
+		return ladda.Errorf(ladda.Invalid, "notify.Postman.Mail", "attachments: %v", err)
+	}
 	return p.Sender.Send(ctx, msg)
+}
+
+// attachments reads the files a queued message carries under the key "Attachments": a list
+// of {name, contentType, data (base64)}, as Attachment marshals, or []Attachment itself.
+func attachments(v any) ([]Attachment, error) {
+	switch a := v.(type) {
+	case nil:
+		return nil, nil
+	case []Attachment:
+		return a, nil
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out []Attachment
+	return out, json.Unmarshal(raw, &out)
 }
 
 var _ notification.Caller = (*WebhookSender)(nil)

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -107,12 +108,23 @@ func (c SMTPConfig) Validate() error {
 // single lines. Every message carries "Auto-Submitted: auto-generated" (RFC 3834) unless
 // Headers says otherwise, so that vacation responders stay quiet.
 type Message struct {
-	To      string
-	Subject string
-	Text    string
-	HTML    string
-	Headers map[string]string
+	To          string
+	Subject     string
+	Text        string
+	HTML        string
+	Headers     map[string]string
+	Attachments []Attachment
 }
+
+// Attachment is a file sent with a message, such as an invoice's PDF.
+type Attachment struct {
+	Name        string `json:"name"`        // the file name the recipient sees
+	ContentType string `json:"contentType"` // such as "application/pdf"
+	Data        []byte `json:"data"`        // base64 in JSON
+}
+
+// MaxAttachments bounds what one message carries in all.
+const MaxAttachments = 10 << 20
 
 // Sender sends email. Mailer is the real one; package notifytest has a fake.
 type Sender interface {
@@ -237,6 +249,21 @@ func (m *Mailer) compose(msg Message) (*gomail.Msg, error) {
 			return nil, ladda.Errorf(ladda.Invalid, op, "header %s has a line break", canon)
 		}
 		gm.SetGenHeader(gomail.Header(canon), value)
+	}
+	size := 0
+	for _, a := range msg.Attachments {
+		size += len(a.Data)
+		switch {
+		case a.Name == "" || strings.ContainsAny(a.Name, "/\\\r\n\x00\"") || len(a.Name) > 100:
+			return nil, ladda.Errorf(ladda.Invalid, op, "attachment name %q is not a plain file name", a.Name)
+		case !strings.Contains(a.ContentType, "/") || strings.ContainsAny(a.ContentType, "\r\n;"):
+			return nil, ladda.Errorf(ladda.Invalid, op, "attachment %s has no valid content type", a.Name)
+		case size > MaxAttachments:
+			return nil, ladda.Errorf(ladda.Invalid, op, "the attachments are larger than %d bytes", MaxAttachments)
+		}
+		if err := gm.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
+			return nil, ladda.Errorf(ladda.Invalid, op, "attaching %s: %v", a.Name, err)
+		}
 	}
 	switch {
 	case msg.Text != "" && msg.HTML != "":

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"math/big"
@@ -150,6 +151,43 @@ func TestMailerDelivers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMailerAttaches sends an invoice email with its PDF, as a queued delivery carries it (a
+// map from JSON), and refuses attachments that could smuggle headers.
+func TestMailerAttaches(t *testing.T) {
+	t.Parallel()
+	mp := notifytest.StartMailpit(t)
+	mailer := mustMailer(t, notify.SMTPConfig{Host: mp.Host, Port: mp.SMTPPort, TLS: notify.TLSNone})
+	postman := &notify.Postman{Templates: mustTemplates(t), Sender: mailer}
+	pdf := []byte("%PDF-1.4 a small but real enough document\n%%EOF\n")
+	raw, err := json.Marshal(map[string]any{"Ref": "LAD-000007", "Kind": "invoice", "Total": "51.25", "Currency": "SEK",
+		"Attachments": []notify.Attachment{{Name: "LAD-000007.pdf", ContentType: "application/pdf", Data: pdf}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queued map[string]any
+	if err := json.Unmarshal(raw, &queued); err != nil {
+		t.Fatal(err)
+	}
+	if err := postman.Mail(context.Background(), "inv@example.com", "sv", string(notify.Invoice), queued); err != nil {
+		t.Fatal(err)
+	}
+	got := mp.Message(t, "inv@example.com")
+	if got.Subject != "Faktura LAD-000007: 51.25 SEK" || len(got.Attachments) != 1 || got.Attachments[0].FileName != "LAD-000007.pdf" ||
+		got.Attachments[0].ContentType != "application/pdf" || got.Attachments[0].Size != len(pdf) {
+		t.Errorf("delivered %q with attachments %+v", got.Subject, got.Attachments)
+	}
+	for _, bad := range []notify.Attachment{
+		{Name: "a\r\nBcc: x@example.com", ContentType: "application/pdf", Data: pdf},
+		{Name: "../etc/passwd", ContentType: "text/plain"},
+		{Name: "x.pdf", ContentType: "application/pdf\r\nX: y"},
+	} {
+		msg := notify.Message{To: "inv@example.com", Subject: "x", Text: "x", Attachments: []notify.Attachment{bad}}
+		if err := mailer.Send(context.Background(), msg); !ladda.IsKind(err, ladda.Invalid) {
+			t.Errorf("attachment %q (%s): %v, want invalid", bad.Name, bad.ContentType, err)
+		}
 	}
 }
 

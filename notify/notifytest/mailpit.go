@@ -182,6 +182,12 @@ type Delivered struct {
 	HTML      string
 	Username  string // the SMTP user that sent it
 	Headers   map[string][]string
+	// Attachments are the files it carries.
+	Attachments []struct {
+		FileName    string
+		ContentType string
+		Size        int
+	}
 }
 
 // GetJSON decodes the answer to GET mp.API+path into v.
