@@ -2,6 +2,7 @@ package billing
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,7 +23,10 @@ type Renderer func(w io.Writer, inv *Invoice) error
 // PaymentTerms is how long a buyer has to pay an invoice that was not paid at once.
 const PaymentTerms = 30 * 24 * time.Hour
 
-var seriesPattern = regexp.MustCompile(`^[A-Z0-9]{1,10}$`)
+var (
+	seriesPattern = regexp.MustCompile(`^[A-Z0-9]{1,10}$`)
+	defaultSeries = regexp.MustCompile(`^O[0-9]+$`) // "O" and an organisation's number
+)
 
 // CheckDetails returns an Invalid error naming the first rule d breaks, or nil: a name of at
 // most 200 characters, at most 6 address lines of 200, a VAT number of at most 20 letters and
@@ -40,6 +44,8 @@ func CheckDetails(d *BillingDetails, seller bool) error {
 		return ladda.Errorf(ladda.Invalid, op, "the email address is too long")
 	case seller && !seriesPattern.MatchString(d.Series):
 		return ladda.Errorf(ladda.Invalid, op, "a seller's invoice series is 1 to 10 upper-case letters or digits, such as LAD")
+	case seller && (d.Series == "LAD" || defaultSeries.MatchString(d.Series)):
+		return ladda.Errorf(ladda.Invalid, op, "series %s is one Ladda gives sellers without details: choose another", d.Series)
 	case !seller && d.Series != "":
 		return ladda.Errorf(ladda.Invalid, op, "only sellers have an invoice series")
 	}
@@ -62,22 +68,24 @@ func (s *Service) BillingDetails(ctx context.Context, o Owner) (*BillingDetails,
 }
 
 // seller returns the details invoices of organisation org's stations carry: the
-// organisation's own, else the installation's, else a placeholder until those are set.
+// organisation's own; else, so that each seller keeps a number series of its own, its name and
+// the series "O" and its number. For stations of no organisation, the installation's details,
+// else "Ladda" and series LAD.
 func (s *Service) seller(ctx context.Context, org int64) (*BillingDetails, error) {
-	owners := []Owner{{}}
-	if org != 0 {
-		owners = []Owner{{OrgID: org}, {}}
+	d, err := s.store.BillingDetails(ctx, Owner{OrgID: org})
+	switch {
+	case err == nil:
+		return d, nil
+	case !ladda.IsKind(err, ladda.NotFound):
+		return nil, err
+	case org == 0:
+		return &BillingDetails{Party: Party{Name: "Ladda"}, Series: "LAD"}, nil
 	}
-	for _, o := range owners {
-		d, err := s.store.BillingDetails(ctx, o)
-		if err == nil {
-			return d, nil
-		}
-		if !ladda.IsKind(err, ladda.NotFound) {
-			return nil, err
-		}
+	name := "Organisation " + strconv.FormatInt(org, 10)
+	if o, err := s.src.Organisation(ctx, org); err == nil {
+		name = o.Name
 	}
-	return &BillingDetails{Party: Party{Name: "Ladda"}, Series: "LAD"}, nil
+	return &BillingDetails{Party: Party{Name: name}, Series: "O" + strconv.FormatInt(org, 10)}, nil
 }
 
 // buyer returns the party of a user or an organisation: their billing details, else what the
@@ -272,7 +280,9 @@ func (s *Service) InvoicePeriod(ctx context.Context, until time.Time) ([]*Issued
 	}
 	var out []*Issued
 	for _, k := range order {
-		inv, err := s.invoiceOf(ctx, k.seller, k.buyer, groups[k])
+		cdrs := groups[k]
+		slices.SortFunc(cdrs, func(a, b *CDR) int { return cmp.Compare(a.ID, b.ID) }) // read newest first, shown oldest first
+		inv, err := s.invoiceOf(ctx, k.seller, k.buyer, cdrs)
 		if err != nil {
 			return out, ladda.Wrap(op, err)
 		}

@@ -190,6 +190,7 @@ func (s *Service) apply(rec *PaymentRecord, pay *Payment, err error) {
 			rec.State = StateReleased
 		case PaymentFailed:
 			rec.State, rec.LastError = StateFailed, pay.Failure
+			rec.Authorized = Amount{} // nothing is reserved on a failed payment
 		case PaymentPending:
 			rec.State = StatePending
 		}
@@ -201,10 +202,12 @@ func (s *Service) apply(rec *PaymentRecord, pay *Payment, err error) {
 	rec.Attempts++
 	rec.LastError = ladda.ErrorMessage(err)
 	if ladda.IsKind(err, ladda.Unavailable) || ladda.IsKind(err, ladda.Timeout) {
+		// Uncertain: the call may have gone through. The retry repeats its key.
 		rec.State = StateRetrying
 		rec.NextAttempt = now.Add(min(time.Minute<<min(rec.Attempts-1, 12), 24*time.Hour))
 		return
 	}
+	rec.KeyGen++ // refused for certain: the next try is a new request
 	if pay == nil || pay.Status != PaymentAuthorized {
 		rec.State = StateFailed
 	}
@@ -265,36 +268,53 @@ func (s *Service) settle(ctx context.Context, c *CDR) (string, error) {
 // a card that was not pre-authorised. It books what happened: a capture as revenue and tax, a
 // failure as a debt of the driver, a later capture of a debt as its settlement.
 func (s *Service) collect(ctx context.Context, rec *PaymentRecord, a *PaymentAccount, c *CDR) error {
-	const op = "billing.collect"
 	key := func(what string) string {
-		return what + ":" + strconv.FormatInt(rec.ID, 10) + ":" + strconv.Itoa(rec.Attempts)
+		return what + ":" + strconv.FormatInt(rec.ID, 10) + ":" + strconv.Itoa(rec.KeyGen)
+	}
+	charge := func() (*Payment, error) {
+		return s.gateway.Charge(ctx, PaymentRequest{Customer: a.Customer, Method: a.Method, Amount: c.Total, Currency: c.Currency,
+			Description: "Charging session " + strconv.FormatInt(int64(c.TransactionID), 10), Key: key("charge"),
+			Metadata: map[string]string{"payment": strconv.FormatInt(rec.ID, 10), "cdr": strconv.FormatInt(c.ID, 10)}})
 	}
 	var (
 		pay *Payment
 		err error
 	)
+	reserved := rec.Ref != "" && rec.Authorized.Sign() > 0 && rec.Captured.Sign() == 0 && rec.State != StateFailed
 	switch {
 	case rec.State == StateCaptured || rec.State == StateReleased || rec.State == StateRefunded:
 		return nil
-	case c.Total.Sign() == 0 && rec.Ref != "":
+	case c.Total.Sign() == 0 && reserved:
 		pay, err = s.gateway.Release(ctx, rec.Ref, key("release"))
 	case c.Total.Sign() == 0:
 		rec.State = StateReleased
-		return ladda.Wrap(op, s.pay.UpdatePayment(ctx, rec))
-	case rec.Ref != "" && rec.State == StateAuthorized:
+		return ladda.Wrap("billing.collect", s.pay.UpdatePayment(ctx, rec))
+	case reserved:
+		// Reserved on the card (also when a capture's answer was lost): raise the reservation
+		// if the session cost more, then capture, each with the key of its first try.
 		if c.Total.Cmp(rec.Authorized) > 0 {
-			if pay, err = s.gateway.Increment(ctx, rec.Ref, c.Total, c.Currency, key("increment")); err == nil {
+			pay, err = s.gateway.Increment(ctx, rec.Ref, c.Total, c.Currency, key("increment"))
+			switch {
+			case err == nil:
 				s.apply(rec, pay, nil)
+			case !ladda.IsKind(err, ladda.Unavailable) && !ladda.IsKind(err, ladda.Timeout):
+				// The card cannot raise it: give the reservation back and charge the total.
+				if _, rerr := s.gateway.Release(ctx, rec.Ref, key("release")); rerr != nil {
+					err = rerr
+					break
+				}
+				rec.Ref, rec.Authorized = "", Amount{}
+				pay, err = charge()
+				s.apply(rec, pay, err)
+				return s.book(ctx, rec, c)
 			}
 		}
 		if err == nil {
 			pay, err = s.gateway.Capture(ctx, rec.Ref, c.Total, c.Currency, key("capture"))
 		}
 	default:
-		// Not authorised (no pre-authorisation, or it failed): charge the card for the total.
-		pay, err = s.gateway.Charge(ctx, PaymentRequest{Customer: a.Customer, Method: a.Method, Amount: c.Total, Currency: c.Currency,
-			Description: "Charging session " + strconv.FormatInt(int64(c.TransactionID), 10), Key: key("charge"),
-			Metadata: map[string]string{"payment": strconv.FormatInt(rec.ID, 10), "cdr": strconv.FormatInt(c.ID, 10)}})
+		// Not reserved (no pre-authorisation, or it failed): charge the card for the total.
+		pay, err = charge()
 	}
 	s.apply(rec, pay, err)
 	return s.book(ctx, rec, c)
@@ -332,6 +352,11 @@ func (s *Service) book(ctx context.Context, rec *PaymentRecord, c *CDR) error {
 			}
 			entries = append(entries, e)
 			rec.Debt = true
+		}
+	}
+	for _, e := range entries {
+		if err := splitTax(e, rec.TaxByCountry); err != nil {
+			return ladda.Wrap(op, err)
 		}
 	}
 	var fresh []*Entry
@@ -515,23 +540,18 @@ func (s *Service) RefundPayment(ctx context.Context, id int64, amount Amount) (*
 	if err != nil {
 		return nil, ladda.Wrap(op, err)
 	}
-	n := len(rec.Refunded.String()) // any change of Refunded makes a new key
-	refund, err := s.gateway.Refund(ctx, rec.Ref, amount, rec.Currency, fmt.Sprintf("refund:%d:%s:%d", rec.ID, rec.Refunded, n))
+	// The key names what was refunded before: a retry of this refund repeats it, the next
+	// refund has its own.
+	refund, err := s.gateway.Refund(ctx, rec.Ref, amount, rec.Currency, fmt.Sprintf("refund:%d:%s:%s", rec.ID, rec.Refunded, amount))
 	if err != nil {
 		return nil, ladda.Wrap(op, err)
 	}
 	if refund.Status == "failed" {
 		return nil, ladda.Errorf(ladda.Conflict, op, "the gateway refused the refund")
 	}
-	rec.Refunded = rec.Refunded.Add(amount)
-	if rec.Refunded.Cmp(rec.Captured) >= 0 {
-		rec.State = StateRefunded
-	}
-	rec.UpdatedAt = s.clock.Now()
-	if err := s.pay.UpdatePayment(ctx, rec); err != nil {
-		return nil, ladda.Wrap(op, err)
-	}
-	// The tax goes back in the proportion the session was taxed.
+	// The tax goes back in the proportion the session was taxed. The entry goes first: if
+	// recording the payment fails, a retry finds the entry written (idempotent by the
+	// gateway's refund reference) and books nothing twice.
 	exp := Exponent(rec.Currency)
 	tax := Amount{}
 	if c.Total.Sign() != 0 {
@@ -541,8 +561,15 @@ func (s *Service) RefundPayment(ctx context.Context, id int64, amount Amount) (*
 	if err != nil {
 		return nil, ladda.Wrap(op, err)
 	}
-	_, err = s.pay.AppendEntry(ctx, e)
-	return rec, ladda.Wrap(op, err)
+	if _, err := s.pay.AppendEntry(ctx, e); err != nil {
+		return nil, ladda.Wrap(op, err)
+	}
+	rec.Refunded = rec.Refunded.Add(amount)
+	if rec.Refunded.Cmp(rec.Captured) >= 0 {
+		rec.State = StateRefunded
+	}
+	rec.UpdatedAt = s.clock.Now()
+	return rec, ladda.Wrap(op, s.pay.UpdatePayment(ctx, rec))
 }
 
 // GatewayEvent applies a webhook of the gateway: a payment captured, failed or released
@@ -560,20 +587,31 @@ func (s *Service) GatewayEvent(ctx context.Context, payload []byte, signature st
 	if ev.Kind == "" || ev.PaymentRef == "" {
 		return nil
 	}
-	fresh, err := s.pay.SeenGatewayEvent(ctx, ev.ID, s.clock.Now())
-	if err != nil || !fresh {
-		return ladda.Wrap(op, err)
+	if err := s.applyEvent(ctx, ev); err != nil {
+		return ladda.Wrap(op, err) // the gateway sends it again
 	}
+	// Seen only once applied: applying again is harmless (states only move forward, entries
+	// are idempotent), so the record of events only saves work.
+	_, err = s.pay.SeenGatewayEvent(ctx, ev.ID, s.clock.Now())
+	return ladda.Wrap(op, err)
+}
+
+// applyEvent moves a payment as a gateway event says.
+func (s *Service) applyEvent(ctx context.Context, ev *GatewayEvent) error {
+	const op = "billing.applyEvent"
 	rec, err := s.pay.PaymentByRef(ctx, ev.PaymentRef)
 	if ladda.IsKind(err, ladda.NotFound) {
 		return nil // not ours, or not recorded yet: the call's own answer will be
 	}
 	if err != nil {
-		return ladda.Wrap(op, err)
+		return err
 	}
 	before := rec.State
 	switch ev.Kind {
 	case "payment.captured":
+		if rec.State == StateCaptured || rec.State == StateRefunded {
+			return nil
+		}
 		rec.State, rec.Captured = StateCaptured, ev.Amount
 	case "payment.authorized":
 		if rec.State == StatePending {
@@ -594,6 +632,13 @@ func (s *Service) GatewayEvent(ctx context.Context, payload []byte, signature st
 		return nil
 	}
 	rec.UpdatedAt = s.clock.Now()
+	if rec.InvoiceID != 0 {
+		inv, err := s.store.Invoice(ctx, rec.InvoiceID)
+		if err != nil {
+			return ladda.Wrap(op, err)
+		}
+		return s.book(ctx, rec, invoiceAsCDR(rec, inv))
+	}
 	if rec.CDRID == 0 {
 		if err := s.pay.UpdatePayment(ctx, rec); err != nil {
 			return ladda.Wrap(op, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/ladda-csms/ladda/account"
 	"github.com/ladda-csms/ladda/billing"
 	"github.com/ladda-csms/ladda/charging"
+	"github.com/ladda-csms/ladda/station"
 )
 
 // fakeGateway is a payment gateway in memory, with state. It is a fake at a boundary: Stripe
@@ -21,33 +22,54 @@ type fakeGateway struct {
 	mu       sync.Mutex
 	n        int
 	payments map[string]*billing.Payment
-	keys     map[string]*billing.Payment // idempotency: a key answers as it did the first time
+	done     map[string]*billing.Payment // idempotency: a key answers as it did the first time
 	down     bool                        // every call fails as Unavailable
 	decline  bool                        // authorisations and charges are declined
+	lose     string                      // this call goes through, but its answer is lost (Unavailable), once
+	noRaise  bool                        // increments are refused: the card has no incremental authorisation
 	calls    []string
+	keys     []string // the idempotency key of every call, in order
 }
 
 func newFakeGateway() *fakeGateway {
-	return &fakeGateway{payments: map[string]*billing.Payment{}, keys: map[string]*billing.Payment{}}
+	return &fakeGateway{payments: map[string]*billing.Payment{}, done: map[string]*billing.Payment{}}
 }
 
 func (g *fakeGateway) call(name, key string, f func() (*billing.Payment, error)) (*billing.Payment, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.calls = append(g.calls, name)
+	g.keys = append(g.keys, key)
 	if g.down {
 		return nil, ladda.Errorf(ladda.Unavailable, "fake."+name, "the gateway is down")
 	}
-	if p, ok := g.keys[key]; ok {
+	if p, ok := g.done[key]; ok {
 		c := *p
 		return &c, nil
 	}
 	p, err := f()
 	if err == nil {
 		c := *p
-		g.keys[key] = &c
+		g.done[key] = &c
+	}
+	if g.lose == name {
+		g.lose = ""
+		return nil, ladda.Errorf(ladda.Unavailable, "fake."+name, "the connection broke before the answer")
 	}
 	return p, err
+}
+
+// captured lists the payments the gateway has captured, by reference.
+func (g *fakeGateway) captured() map[string]string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := map[string]string{}
+	for ref, p := range g.payments {
+		if p.Status == billing.PaymentCaptured {
+			out[ref] = p.Captured.String()
+		}
+	}
+	return out
 }
 
 func (g *fakeGateway) Customer(_ context.Context, c billing.Customer) (string, error) {
@@ -81,6 +103,9 @@ func (g *fakeGateway) Charge(_ context.Context, r billing.PaymentRequest) (*bill
 
 func (g *fakeGateway) Increment(_ context.Context, ref string, total billing.Amount, _, key string) (*billing.Payment, error) {
 	return g.call("increment", key, func() (*billing.Payment, error) {
+		if g.noRaise {
+			return nil, ladda.Errorf(ladda.Conflict, "fake", "incremental authorization is not available for this payment")
+		}
 		p := g.payments[ref]
 		p.Authorized = total
 		return p, nil
@@ -437,5 +462,113 @@ func TestRevenueAndReconciliation(t *testing.T) {
 	rec, err := e.svc.Reconcile(ctx, billing.ReportFilter{OrgID: e.org, From: from, To: to})
 	if err != nil || len(rec) != 1 || rec[0].Sessions != 2 || rec[0].Billed.String() != "62.5" || rec[0].Captured.String() != "31.25" || len(rec[0].Unsettled) != 1 {
 		t.Errorf("reconciliation = %+v, %v", rec, err)
+	}
+}
+
+// A capture whose answer was lost is retried with the same key: the driver pays once.
+func TestALostCaptureAnswerIsNotChargedTwice(t *testing.T) {
+	t.Parallel()
+	e := newPayEnv(t)
+	ctx := t.Context()
+	e.gw.lose = "capture"
+	e.session(t)
+	pays, _ := e.svc.Payments(ctx, billing.PaymentFilter{UserID: e.user.ID})
+	if len(pays) != 1 || pays[0].State != billing.StateRetrying {
+		t.Fatalf("payment after a lost answer = %+v", pays)
+	}
+	e.clock.Advance(2 * time.Minute)
+	if _, err := e.svc.RetryPayments(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := e.svc.Payment(ctx, pays[0].ID)
+	if p.State != billing.StateCaptured {
+		t.Errorf("payment after the retry = %+v", p)
+	}
+	if got := e.gw.captured(); len(got) != 1 {
+		t.Errorf("the gateway captured %v, want one payment", got)
+	}
+	if n := len(e.gw.keys); n < 2 || e.gw.keys[n-1] != e.gw.keys[n-2] {
+		t.Errorf("the retry's key differs from the first try's: %v", e.gw.keys)
+	}
+	// The books hold one capture; the debt booked while in doubt is settled.
+	if g, d := e.balance(t, billing.GatewayAccount("stripe")), e.balance(t, billing.ReceivableAccount(e.user.ID)); g != "31.25" || d != "0" {
+		t.Errorf("ledger: gateway %s, debt %s", g, d)
+	}
+}
+
+// A card that cannot raise its reservation gets it back, and the total is charged anew.
+func TestAReservationThatCannotGrowIsReplaced(t *testing.T) {
+	t.Parallel()
+	e := newPayEnv(t)
+	ctx := t.Context()
+	e.gw.noRaise = true
+	e.session(t) // 31.25 against 30 reserved
+	if got := fmt.Sprint(e.gw.calls); got != "[authorize increment release charge]" {
+		t.Errorf("gateway calls %s", got)
+	}
+	pays, _ := e.svc.Payments(ctx, billing.PaymentFilter{UserID: e.user.ID})
+	if len(pays) != 1 || pays[0].State != billing.StateCaptured || pays[0].Captured.String() != "31.25" {
+		t.Errorf("payment = %+v", pays)
+	}
+	if got := e.gw.captured(); len(got) != 1 {
+		t.Errorf("the gateway captured %v, want one payment", got)
+	}
+}
+
+// A plan's member price holds only at its seller's stations, and a plan cannot hand out the
+// groups Ladda gives by other rules.
+func TestPlanGroupsStayWithTheirSeller(t *testing.T) {
+	t.Parallel()
+	e := newPayEnv(t)
+	ctx := t.Context()
+	other := &account.Organisation{Name: "Other CPO", Kind: account.OperatorOrg, CreatedAt: t0}
+	if err := e.db.CreateOrganisation(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	free := &billing.Plan{OrgID: other.ID, Name: "Free", Currency: "EUR", CustomerGroup: "vip"}
+	if err := e.svc.CreatePlan(ctx, free); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []string{"members", "fleet:1"} {
+		if err := e.svc.CreatePlan(ctx, &billing.Plan{OrgID: other.ID, Name: "Sneaky", Currency: "EUR", CustomerGroup: g}); !ladda.IsKind(err, ladda.Invalid) {
+			t.Errorf("a plan with group %q: %v, want invalid", g, err)
+		}
+	}
+	vip := &billing.StoredTariff{OrgID: e.org, Name: "VIP", Tariff: billing.Tariff{Currency: "EUR",
+		Elements: []billing.Element{{Components: []billing.Component{{Type: billing.Energy, Price: amount(t, "0.01")}}}}}}
+	if err := e.svc.CreateTariff(ctx, vip); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Assign(ctx, &billing.Assignment{TariffID: vip.ID, SiteID: e.site.ID, CustomerGroup: "vip"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Subscribe(ctx, e.user.ID, free.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := e.svc.Resolve(ctx, "CP-1", "DANA"); err != nil || p.TariffName != "Card" {
+		t.Errorf("another seller's plan gave %+v, %v; want the ordinary price", p, err)
+	}
+}
+
+// A station that moves to another organisation leaves its site, and its old organisation's
+// tariffs no longer price it.
+func TestAMovedStationLeavesItsTariffs(t *testing.T) {
+	t.Parallel()
+	e := newPayEnv(t)
+	ctx := t.Context()
+	other := &account.Organisation{Name: "Buyer CPO", Kind: account.OperatorOrg, CreatedAt: t0}
+	if err := e.db.CreateOrganisation(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	stations := station.NewService(e.db, nil, e.clock, nil, station.Config{})
+	st, _, err := stations.Update(ctx, "CP-1", station.Change{OrgID: &other.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.SiteID != 0 {
+		t.Errorf("the moved station stays at site %d", st.SiteID)
+	}
+	if _, err := e.svc.Resolve(ctx, "CP-1", "DANA"); !ladda.IsKind(err, ladda.NotFound) {
+		t.Errorf("the old organisation's tariff still prices the station: %v", err)
 	}
 }

@@ -74,12 +74,20 @@ type PaymentRecord struct {
 	Refunded      Amount              `json:"refunded"`
 	Due           Amount              `json:"due"` // what the session cost, once known
 	Attempts      int                 `json:"attempts"`
-	Debt          bool                `json:"debt,omitempty"` // booked as the driver's debt, until captured
-	NextAttempt   time.Time           `json:"nextAttempt,omitzero"`
-	LastError     string              `json:"lastError,omitempty"`
-	Version       int64               `json:"-"` // for compare-and-set updates
-	CreatedAt     time.Time           `json:"createdAt"`
-	UpdatedAt     time.Time           `json:"updatedAt"`
+	// KeyGen is the generation of the idempotency keys of the payment's gateway calls. It
+	// moves on only after a definite refusal (a declined card), never after an uncertain
+	// failure (a timeout), so that a retry of a call whose answer was lost repeats its key
+	// and the gateway answers as it did the first time instead of charging again.
+	KeyGen int `json:"keyGen,omitempty"`
+	// TaxByCountry splits the tax of a monthly invoice's payment by the country it is owed to;
+	// empty: all of it to Country.
+	TaxByCountry map[string]Amount `json:"taxByCountry,omitempty"`
+	Debt         bool              `json:"debt,omitempty"` // booked as the driver's debt, until captured
+	NextAttempt  time.Time         `json:"nextAttempt,omitzero"`
+	LastError    string            `json:"lastError,omitempty"`
+	Version      int64             `json:"-"` // for compare-and-set updates
+	CreatedAt    time.Time         `json:"createdAt"`
+	UpdatedAt    time.Time         `json:"updatedAt"`
 }
 
 // PaymentFilter selects payments, newest first. Zero fields do not filter.

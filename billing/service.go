@@ -244,10 +244,11 @@ func (s *Service) Unassign(ctx context.Context, id int64) error {
 	return ladda.Wrap("billing.Unassign", s.store.Unassign(ctx, id))
 }
 
-// CustomerGroups returns the customer groups of a token, most specific first: "fleet:N" for a
-// card of organisation N, the token's OCPP group id, "members" for a card of a user account.
+// CustomerGroups returns the customer groups of a token at a station of organisation org,
+// most specific first: "fleet:N" for a card of organisation N, the token's OCPP group id, the
+// groups of the plans of org its user subscribes to, "members" for a card of a user account.
 // An unknown or empty token belongs to no group.
-func (s *Service) CustomerGroups(ctx context.Context, token string) []string {
+func (s *Service) CustomerGroups(ctx context.Context, token string, org int64) []string {
 	if token == "" {
 		return nil
 	}
@@ -263,7 +264,7 @@ func (s *Service) CustomerGroups(ctx context.Context, token string) []string {
 		groups = append(groups, t.GroupID)
 	}
 	if t.UserID != 0 {
-		groups = append(groups, s.planGroups(ctx, t.UserID, s.clock.Now())...)
+		groups = append(groups, s.planGroups(ctx, t.UserID, org, s.clock.Now())...)
 		if !slices.Contains(groups, "members") {
 			groups = append(groups, "members")
 		}
@@ -285,22 +286,31 @@ func (s *Service) Resolve(ctx context.Context, id ladda.StationID, token string)
 	if err != nil {
 		return nil, ladda.Wrap(op, err)
 	}
-	groups := append(s.CustomerGroups(ctx, token), "")
-	var pick *Assignment
+	groups := append(s.CustomerGroups(ctx, token, st.OrgID), "")
+	var (
+		pick *Assignment
+		t    *StoredTariff
+	)
 	for _, g := range groups {
 		for _, onStation := range []bool{true, false} {
-			i := slices.IndexFunc(list, func(a *Assignment) bool { return a.CustomerGroup == g && (a.StationID != "") == onStation })
-			if i >= 0 && pick == nil {
-				pick = list[i]
+			for _, a := range list {
+				if pick != nil || a.CustomerGroup != g || (a.StationID != "") != onStation {
+					continue
+				}
+				tariff, err := s.store.Tariff(ctx, a.TariffID)
+				if err != nil {
+					return nil, ladda.Wrap(op, err)
+				}
+				// A tariff of another organisation (left from before the station moved) does
+				// not price the station.
+				if tariff.OrgID == 0 || tariff.OrgID == st.OrgID {
+					pick, t = a, tariff
+				}
 			}
 		}
 	}
 	if pick == nil {
 		return nil, ladda.Errorf(ladda.NotFound, op, "no tariff applies at station %s", id)
-	}
-	t, err := s.store.Tariff(ctx, pick.TariffID)
-	if err != nil {
-		return nil, ladda.Wrap(op, err)
 	}
 	place, err := s.place(ctx, st)
 	if err != nil {

@@ -173,7 +173,7 @@ type Store interface {
 	// InvoiceOfCDR returns the invoice that bills a CDR now. Errors: NotFound when none does.
 	InvoiceOfCDR(ctx context.Context, cdrID int64) (*Issued, error)
 	// Uninvoiced lists the CDRs f selects that were issued before until and that no invoice
-	// bills, oldest first (f.Before and f.Limit apply as usual).
+	// bills, newest first (f.Before and f.Limit page as for CDRs).
 	Uninvoiced(ctx context.Context, f CDRFilter, until time.Time) ([]*CDR, error)
 
 	// BillingDetails returns what invoices say about an owner. Errors: NotFound when unset.

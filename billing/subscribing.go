@@ -2,8 +2,10 @@ package billing
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ladda-csms/ladda"
@@ -19,6 +21,15 @@ func noPlans(op string) error {
 	return ladda.Errorf(ladda.Unavailable, op, "subscriptions are not available")
 }
 
+// checkPlanGroup refuses, as Invalid, a plan group that would hand out the price of groups
+// Ladda gives by other rules: a fleet's cards ("fleet:N") or every registered card ("members").
+func checkPlanGroup(op, g string) error {
+	if g == "members" || strings.HasPrefix(g, "fleet:") {
+		return ladda.Errorf(ladda.Invalid, op, "a plan's customer group cannot be %q: name one of its own, such as plus", g)
+	}
+	return nil
+}
+
 // CreatePlan checks and stores a plan.
 func (s *Service) CreatePlan(ctx context.Context, p *Plan) error {
 	const op = "billing.CreatePlan"
@@ -26,6 +37,9 @@ func (s *Service) CreatePlan(ctx context.Context, p *Plan) error {
 		return noPlans(op)
 	}
 	if err := p.Check(); err != nil {
+		return err
+	}
+	if err := checkPlanGroup(op, p.CustomerGroup); err != nil {
 		return err
 	}
 	return ladda.Wrap(op, s.pay.CreatePlan(ctx, p))
@@ -39,6 +53,9 @@ func (s *Service) UpdatePlan(ctx context.Context, p *Plan) error {
 		return noPlans(op)
 	}
 	if err := p.Check(); err != nil {
+		return err
+	}
+	if err := checkPlanGroup(op, p.CustomerGroup); err != nil {
 		return err
 	}
 	return ladda.Wrap(op, s.pay.UpdatePlan(ctx, p))
@@ -118,8 +135,9 @@ func (s *Service) running(ctx context.Context, userID int64, t time.Time) ([]*Su
 	}), nil
 }
 
-// planGroups returns the customer groups of the plans a user subscribes to at t.
-func (s *Service) planGroups(ctx context.Context, userID int64, t time.Time) []string {
+// planGroups returns the customer groups of the plans of organisation org a user subscribes to
+// at t: a plan's member price holds only at its seller's stations.
+func (s *Service) planGroups(ctx context.Context, userID, org int64, t time.Time) []string {
 	subs, err := s.running(ctx, userID, t)
 	if err != nil {
 		s.log.Warn("reading subscriptions", "user", userID, "err", err)
@@ -127,6 +145,9 @@ func (s *Service) planGroups(ctx context.Context, userID int64, t time.Time) []s
 	}
 	var groups []string
 	for _, sub := range subs {
+		if sub.OrgID != org {
+			continue
+		}
 		if p, err := s.pay.Plan(ctx, sub.PlanID); err == nil && p.CustomerGroup != "" && !slices.Contains(groups, p.CustomerGroup) {
 			groups = append(groups, p.CustomerGroup)
 		}
@@ -142,8 +163,15 @@ func (s *Service) subscriber(ctx context.Context, c *CDR) (*Subscription, error)
 		return nil, err
 	}
 	for _, sub := range subs {
-		if sub.OrgID == c.OrgID {
-			return sub, nil
+		if sub.OrgID != c.OrgID || c.TokenOrgID != 0 {
+			continue
+		}
+		p, err := s.pay.Plan(ctx, sub.PlanID)
+		if err != nil {
+			return nil, err
+		}
+		if p.Currency == c.Currency {
+			return sub, nil // billed with the subscription's month (billMonth takes exactly these)
 		}
 	}
 	return nil, nil
@@ -195,14 +223,22 @@ func (s *Service) billMonth(ctx context.Context, sub *Subscription, month time.T
 		return nil, err
 	}
 	end := month.AddDate(0, 1, 0)
-	var cdrs []*CDR
+	// The sessions of the month, whenever their CDRs were issued; and late ones of earlier
+	// months (a station that reported after its month was billed), at their full price.
+	var cdrs, late []*CDR
 	for before := int64(0); ; {
-		page, err := s.store.Uninvoiced(ctx, CDRFilter{UserID: sub.UserID, Before: before, Limit: 1000}, end)
+		page, err := s.store.Uninvoiced(ctx, CDRFilter{UserID: sub.UserID, Before: before, Limit: 1000}, s.clock.Now().Add(time.Microsecond))
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range page {
-			if c.TokenOrgID == 0 && c.OrgID == sub.OrgID && c.Currency == p.Currency && !c.End.Before(month) && c.End.Before(end) {
+			if c.TokenOrgID != 0 || c.OrgID != sub.OrgID || c.Currency != p.Currency || !c.End.Before(end) || c.End.Before(sub.Start) ||
+				sub.End != nil && !c.End.Before(*sub.End) {
+				continue // not this subscription's: invoiced as any other session
+			}
+			if c.End.Before(month) {
+				late = append(late, c)
+			} else {
 				cdrs = append(cdrs, c)
 			}
 		}
@@ -235,7 +271,7 @@ func (s *Service) billMonth(ctx context.Context, sub *Subscription, month time.T
 	// Tax: a session's lines at the rate it was priced with; the fee at the home country's.
 	feeRate, feeNote := s.Rate(ctx, Place{Country: s.homeCountry}, month)
 	rates := map[string]Quantity{}
-	for _, c := range cdrs {
+	for _, c := range append(slices.Clone(cdrs), late...) {
 		rates["CDR-"+strconv.FormatInt(c.ID, 10)] = c.TaxPercent
 		inv.CDRs = append(inv.CDRs, c.ID)
 	}
@@ -267,6 +303,11 @@ func (s *Service) billMonth(ctx context.Context, sub *Subscription, month time.T
 			}
 		}
 	}
+	for _, c := range late {
+		for _, l := range cdrLines(c) {
+			add(l, c.TaxPercent)
+		}
+	}
 	if len(inv.Lines) == 0 {
 		return nil, nil
 	}
@@ -279,11 +320,7 @@ func (s *Service) billMonth(ctx context.Context, sub *Subscription, month time.T
 	if err := s.issue(ctx, "billing.billMonth", inv); err != nil {
 		return nil, err
 	}
-	country := s.homeCountry
-	if country == "" && len(cdrs) > 0 {
-		country = cdrs[0].Place.Country
-	}
-	if err := s.chargeInvoice(ctx, inv, country); err != nil {
+	if err := s.chargeInvoice(ctx, inv, taxByCountry(inv, append(cdrs, late...), s.homeCountry)); err != nil {
 		s.log.Error("charging a monthly invoice", "invoice", inv.ID, "err", err)
 	}
 	return inv, nil
@@ -291,7 +328,7 @@ func (s *Service) billMonth(ctx context.Context, sub *Subscription, month time.T
 
 // chargeInvoice takes a monthly invoice's total from its buyer's card or wallet, once. A card
 // payment that fails is the buyer's debt, retried by RetryPayments.
-func (s *Service) chargeInvoice(ctx context.Context, inv *Issued, country string) error {
+func (s *Service) chargeInvoice(ctx context.Context, inv *Issued, taxes map[string]Amount) error {
 	if inv.Total.Sign() <= 0 || inv.BuyerUserID == 0 {
 		return nil
 	}
@@ -301,7 +338,10 @@ func (s *Service) chargeInvoice(ctx context.Context, inv *Issued, country string
 	}
 	ref := "invoice:" + strconv.FormatInt(inv.ID, 10)
 	if a.Mode == PayByWallet {
-		e, err := WalletDebit(inv.BuyerUserID, inv.SellerOrgID, country, inv.Net, inv.Tax, inv.Currency, ref, s.clock.Now())
+		e, err := WalletDebit(inv.BuyerUserID, inv.SellerOrgID, anyCountry(taxes), inv.Net, inv.Tax, inv.Currency, ref, s.clock.Now())
+		if err == nil {
+			err = splitTax(e, taxes)
+		}
 		if err != nil {
 			return err
 		}
@@ -313,7 +353,7 @@ func (s *Service) chargeInvoice(ctx context.Context, inv *Issued, country string
 	}
 	now := s.clock.Now()
 	rec := &PaymentRecord{Kind: PayInvoice, UserID: inv.BuyerUserID, OrgID: inv.SellerOrgID, InvoiceID: inv.ID, Currency: inv.Currency, State: StatePending,
-		Customer: a.Customer, Label: a.Label, Due: inv.Total, Country: country, CreatedAt: now, UpdatedAt: now}
+		Customer: a.Customer, Label: a.Label, Due: inv.Total, Country: anyCountry(taxes), TaxByCountry: taxes, CreatedAt: now, UpdatedAt: now}
 	if _, err := s.pay.CreatePayment(ctx, rec); err != nil {
 		return err
 	}
@@ -323,10 +363,65 @@ func (s *Service) chargeInvoice(ctx context.Context, inv *Issued, country string
 // collectInvoice charges an invoice's payment and books it like a session's.
 func (s *Service) collectInvoice(ctx context.Context, rec *PaymentRecord, a *PaymentAccount, inv *Issued) error {
 	pay, err := s.gateway.Charge(ctx, PaymentRequest{Customer: a.Customer, Method: a.Method, Amount: inv.Total, Currency: inv.Currency,
-		Description: "Invoice " + inv.Ref(), Key: "invoice:" + strconv.FormatInt(rec.ID, 10) + ":" + strconv.Itoa(rec.Attempts),
+		Description: "Invoice " + inv.Ref(), Key: "invoice:" + strconv.FormatInt(rec.ID, 10) + ":" + strconv.Itoa(rec.KeyGen),
 		Metadata: map[string]string{"payment": strconv.FormatInt(rec.ID, 10), "invoice": inv.Ref()}})
 	s.apply(rec, pay, err)
-	// The invoice's net and tax stand in for a session's: book as a CDR of that amount would be.
-	c := &CDR{OrgID: inv.SellerOrgID, Place: Place{Country: rec.Country}, Currency: inv.Currency, Net: inv.Net, Tax: inv.Tax, Total: inv.Total}
-	return s.book(ctx, rec, c)
+	return s.book(ctx, rec, invoiceAsCDR(rec, inv))
+}
+
+// invoiceAsCDR stands an invoice's totals in for a session's, for booking its payment.
+func invoiceAsCDR(rec *PaymentRecord, inv *Issued) *CDR {
+	return &CDR{OrgID: inv.SellerOrgID, Place: Place{Country: rec.Country}, Currency: inv.Currency, Net: inv.Net, Tax: inv.Tax, Total: inv.Total}
+}
+
+// taxByCountry sums an invoice's rounded line taxes by the country each is owed to: a
+// session's lines to its site's country, the others (the fee) to home.
+func taxByCountry(inv *Issued, cdrs []*CDR, home string) map[string]Amount {
+	country := map[string]string{}
+	for _, c := range cdrs {
+		country["CDR-"+strconv.FormatInt(c.ID, 10)] = c.Place.Country
+	}
+	out := map[string]Amount{}
+	for _, l := range inv.Lines {
+		k := home
+		if l.Session != nil {
+			k = country[l.Session.CDR]
+		}
+		if l.Tax.Sign() != 0 {
+			out[k] = out[k].Add(l.Tax)
+		}
+	}
+	return out
+}
+
+// anyCountry is one country of taxes (the first in order), for the entry builders that take
+// one; splitTax then spreads the tax over all of them. "" when there is no tax.
+func anyCountry(taxes map[string]Amount) string {
+	keys := slices.Sorted(maps.Keys(taxes))
+	if len(keys) == 0 {
+		return ""
+	}
+	return keys[0]
+}
+
+// splitTax replaces the one tax posting of e by one per country of taxes, with the same sign,
+// and checks e again. With at most one country, or no tax posting, it leaves e as it is.
+func splitTax(e *Entry, taxes map[string]Amount) error {
+	if len(taxes) < 2 {
+		return nil
+	}
+	i := slices.IndexFunc(e.Postings, func(p Posting) bool { return strings.HasPrefix(string(p.Account), "tax:") })
+	if i < 0 {
+		return nil // no tax in it: a debt's settlement, say
+	}
+	sign := e.Postings[i].Amount.Sign()
+	e.Postings = slices.Delete(e.Postings, i, i+1)
+	for _, c := range slices.Sorted(maps.Keys(taxes)) {
+		amount := taxes[c]
+		if sign < 0 {
+			amount = Amount{}.Sub(amount)
+		}
+		e.Postings = append(e.Postings, Posting{Account: TaxAccount(c), Amount: amount})
+	}
+	return e.Check()
 }

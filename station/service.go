@@ -172,6 +172,17 @@ func (s *Service) Update(ctx context.Context, id ladda.StationID, c Change) (*St
 			return nil, "", err
 		}
 	}
+	if c.OrgID != nil && c.SiteID == nil {
+		// A station that moves to another organisation leaves its site behind.
+		st, err := s.store.Station(ctx, id)
+		if err != nil {
+			return nil, "", ladda.Wrap(op, err)
+		}
+		if st.SiteID != 0 && st.OrgID != *c.OrgID {
+			none := int64(0)
+			u.SiteID = &none
+		}
+	}
 	var password string
 	if c.Password != nil {
 		password = *c.Password

@@ -110,7 +110,7 @@ var billingQueries = sqldb.BillingQueries{
 			AND (?3 IS NULL OR token_org_id = ?3) AND (?4 IS NULL OR station_id = ?4)
 			AND id < ?5 AND issued_at < ?6
 			AND NOT EXISTS (SELECT 1 FROM cdr_invoices b WHERE b.cdr_id = c.id)
-		ORDER BY id
+		ORDER BY id DESC
 		LIMIT coalesce(?7, -1)`,
 	CDRExists:            `SELECT 1 FROM cdrs WHERE id = ?1`,
 	CDRBilled:            `SELECT invoice_id FROM cdr_invoices WHERE cdr_id = ?1`,

@@ -467,3 +467,35 @@ func testForgetUser(t *testing.T, open func(t *testing.T) Store) {
 		t.Errorf("another user's billing details: %v", err)
 	}
 }
+
+// testUninvoicedPages: the CDRs no invoice bills come newest first, and paging by Before
+// reads each once.
+func testUninvoicedPages(t *testing.T, open func(t *testing.T) Store) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	MustCreateStation(t, s, "UNI-1")
+	for i := range 5 {
+		tx := MustStart(t, s, newTx("UNI-1", 1, "TAG", time.Duration(i)*time.Hour))
+		if _, err := s.IssueCDR(ctx, &billing.CDR{TransactionID: tx.ID, StationID: "UNI-1", Currency: "SEK", IssuedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []int64
+	for before := int64(0); ; {
+		page, err := s.Uninvoiced(ctx, billing.CDRFilter{Before: before, Limit: 2}, at(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range page {
+			ids = append(ids, c.ID)
+		}
+		if len(page) < 2 {
+			break
+		}
+		before = page[len(page)-1].ID
+	}
+	if len(ids) != 5 || ids[0] != 5 || ids[4] != 1 {
+		t.Errorf("paged CDRs %v, want 5 4 3 2 1", ids)
+	}
+}

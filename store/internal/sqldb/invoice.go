@@ -165,7 +165,8 @@ func (db *DB) InvoiceOfCDR(ctx context.Context, cdrID int64) (*billing.Issued, e
 	return list[0], nil
 }
 
-// Uninvoiced lists the CDRs f selects, issued before until, that no invoice bills.
+// Uninvoiced lists the CDRs f selects, issued before until, that no invoice bills, newest
+// first.
 func (db *DB) Uninvoiced(ctx context.Context, f billing.CDRFilter, until time.Time) ([]*billing.CDR, error) {
 	if !storableText(string(f.StationID)) {
 		return nil, nil

@@ -795,7 +795,7 @@ type BillingQueries struct {
 	ResealInvoice string
 	// Uninvoiced (org_id nullable, user_id nullable, token_org_id nullable, station_id
 	// nullable, before: id <, until: issued_at <, limit nullable) returns the cdr columns of
-	// CDRs no invoice bills, by id.
+	// CDRs no invoice bills, by id, descending.
 	Uninvoiced string `sqldb:"read"`
 	// CDRExists (id) returns one row if the CDR exists.
 	CDRExists string
