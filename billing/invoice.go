@@ -96,7 +96,9 @@ type Issued struct {
 	CreditsID   int64   `json:"creditsId,omitempty"` // for a credit note: the invoice it corrects
 	CDRs        []int64 `json:"cdrs,omitempty"`      // the CDRs it bills
 	// A subscription's monthly invoice bills it from PeriodFrom (its BilledUntil, nil the first
-	// time) to PeriodTo: issuing it moves BilledUntil, so that no month is billed twice.
+	// time) to PeriodTo: issuing it moves BilledUntil, so that no month is billed twice. A
+	// credit note of it moves BilledUntil back (from the invoice's PeriodTo to its PeriodFrom),
+	// so that the month is billed again, corrected.
 	SubscriptionID int64      `json:"subscriptionId,omitempty"`
 	PeriodFrom     *time.Time `json:"periodFrom,omitempty"`
 	PeriodTo       *time.Time `json:"periodTo,omitempty"`

@@ -298,8 +298,10 @@ func (s *Service) InvoicePeriod(ctx context.Context, until time.Time) ([]*Issued
 }
 
 // CreditNote cancels an invoice in full with a credit note that names it; the CDRs it billed
-// can be invoiced again (corrected). Errors: Conflict for a credit note or an invoice credited
-// already.
+// can be invoiced again (corrected), and a subscription's month is billed again. A payment the
+// invoice recorded is not refunded by it: refund it apart (RefundPayment). Errors: Conflict
+// for a credit note, an invoice credited already, or a subscription's month that is not the
+// last one billed.
 func (s *Service) CreditNote(ctx context.Context, id int64, reason string) (*Issued, error) {
 	const op = "billing.CreditNote"
 	orig, err := s.store.Invoice(ctx, id)
@@ -313,6 +315,11 @@ func (s *Service) CreditNote(ctx context.Context, id int64, reason string) (*Iss
 		return nil, ladda.Errorf(ladda.Invalid, op, "the reason is at most 500 characters")
 	}
 	cn := &Issued{Invoice: orig.Invoice, SellerOrgID: orig.SellerOrgID, BuyerUserID: orig.BuyerUserID, BuyerOrgID: orig.BuyerOrgID, CreditsID: orig.ID}
+	if orig.SubscriptionID != 0 {
+		// The month is billed again: only the last month billed can be credited, or the
+		// months after it would be billed twice (the store refuses it as a Conflict).
+		cn.SubscriptionID, cn.PeriodFrom, cn.PeriodTo = orig.SubscriptionID, orig.PeriodTo, orig.PeriodFrom
+	}
 	cn.ID, cn.Number, cn.Kind, cn.Credits, cn.IssuedAt, cn.DueAt, cn.PaidBy = 0, 0, KindCreditNote, orig.Ref(), s.clock.Now(), time.Time{}, ""
 	cn.Reference = reason
 	neg := func(a Amount) Amount { return Amount{}.Sub(a) }

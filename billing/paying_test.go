@@ -572,3 +572,33 @@ func TestAMovedStationLeavesItsTariffs(t *testing.T) {
 		t.Errorf("the old organisation's tariff still prices the station: %v", err)
 	}
 }
+
+// Crediting a subscription's monthly invoice bills the month again, corrected; an earlier month
+// cannot be credited while a later one stands.
+func TestCreditingASubscriptionMonthBillsItAgain(t *testing.T) {
+	t.Parallel()
+	e := newPayEnv(t)
+	ctx := t.Context()
+	plan := &billing.Plan{OrgID: e.org, Name: "Basic", Currency: "EUR", MonthlyFee: amount(t, "10")}
+	if err := e.svc.CreatePlan(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Subscribe(ctx, e.user.ID, plan.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(time.Date(2025, 5, 1, 1, 0, 0, 0, time.UTC))
+	months, err := e.svc.MonthEnd(ctx) // March and April
+	if err != nil || len(months) != 2 {
+		t.Fatalf("MonthEnd = %d invoices, %v; want March and April", len(months), err)
+	}
+	if _, err := e.svc.CreditNote(ctx, months[0].ID, "wrong"); !ladda.IsKind(err, ladda.Conflict) {
+		t.Errorf("crediting March while April stands: %v, want conflict", err)
+	}
+	if _, err := e.svc.CreditNote(ctx, months[1].ID, "wrong fee"); err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.svc.MonthEnd(ctx)
+	if err != nil || len(again) != 1 || again[0].Reference != "Basic, April 2025" || again[0].Net.String() != "10" {
+		t.Errorf("after crediting April: %+v, %v; want April billed again", again, err)
+	}
+}

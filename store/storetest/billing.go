@@ -499,3 +499,55 @@ func testUninvoicedPages(t *testing.T, open func(t *testing.T) Store) {
 		t.Errorf("paged CDRs %v, want 5 4 3 2 1", ids)
 	}
 }
+
+// testSubscriptionInvoices: a subscription's invoices move its billed-until in the same write,
+// from exactly where it stands, and a credit note moves it back.
+func testSubscriptionInvoices(t *testing.T, open func(t *testing.T) Store) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	plan := &billing.Plan{Name: "P", Currency: "SEK"}
+	if err := s.CreatePlan(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	sub := &billing.Subscription{PlanID: plan.ID, UserID: 5, Start: t0}
+	if err := s.CreateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	m1, m2 := at(24*time.Hour), at(48*time.Hour)
+	month := func(from, to *time.Time) *billing.Issued {
+		inv := issued()
+		inv.SubscriptionID, inv.PeriodFrom, inv.PeriodTo = sub.ID, from, to
+		return inv
+	}
+	first := month(nil, &m1)
+	if err := s.IssueInvoice(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.IssueInvoice(ctx, month(nil, &m1)); !ladda.IsKind(err, ladda.Conflict) {
+		t.Errorf("billing the first month twice: %v, want conflict", err)
+	}
+	second := month(&m1, &m2)
+	if err := s.IssueInvoice(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Subscription(ctx, sub.ID); got.BilledUntil == nil || !got.BilledUntil.Equal(m2) {
+		t.Errorf("billed until %v, want %v", got.BilledUntil, m2)
+	}
+	credit := month(&m2, &m1)
+	credit.Kind, credit.CreditsID = billing.KindCreditNote, second.ID
+	if err := s.IssueInvoice(ctx, credit); err != nil {
+		t.Fatal(err)
+	}
+	back := month(&m1, nil)
+	back.Kind, back.CreditsID = billing.KindCreditNote, first.ID
+	if err := s.IssueInvoice(ctx, back); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Subscription(ctx, sub.ID); got.BilledUntil != nil {
+		t.Errorf("after crediting both months: billed until %v, want never", got.BilledUntil)
+	}
+	if err := s.IssueInvoice(ctx, month(nil, &m1)); err != nil {
+		t.Errorf("billing the first month again: %v", err)
+	}
+}

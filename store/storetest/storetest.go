@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("TaxRate", func(t *testing.T) { testTaxRates(t, open) })
 	t.Run("ForgetUser", func(t *testing.T) { testForgetUser(t, open) })
 	t.Run("UninvoicedPages", func(t *testing.T) { testUninvoicedPages(t, open) })
+	t.Run("SubscriptionInvoice", func(t *testing.T) { testSubscriptionInvoices(t, open) })
 	t.Run("Payment", func(t *testing.T) { testPayments(t, open) })
 	t.Run("PaymentOfOrg", func(t *testing.T) { testPaymentsOfOrg(t, open) })
 	t.Run("Ledger", func(t *testing.T) { testLedger(t, open) })

@@ -66,7 +66,7 @@ func (db *DB) IssueInvoice(ctx context.Context, inv *billing.Issued) error {
 				return err
 			case !found:
 				return db.notFound(op, "subscription %d not found", in.SubscriptionID)
-			case in.PeriodTo == nil || !sameTime(billed.ptr(), in.PeriodFrom):
+			case !sameTime(billed.ptr(), in.PeriodFrom):
 				return Refuse(ladda.Errorf(ladda.Conflict, db.d.Name+"."+op, "subscription %d is billed until another time than this invoice starts", in.SubscriptionID))
 			}
 		}
@@ -94,7 +94,7 @@ func (db *DB) IssueInvoice(ctx context.Context, inv *billing.Issued) error {
 			}
 		}
 		if in.SubscriptionID != 0 {
-			if _, err := r.exec(ctx, q.BillSubscription, in.SubscriptionID, db.d.time(*in.PeriodTo)); err != nil {
+			if _, err := r.exec(ctx, q.BillSubscription, in.SubscriptionID, db.d.nullTime(in.PeriodTo)); err != nil {
 				return err
 			}
 		}
