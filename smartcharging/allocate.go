@@ -1,8 +1,9 @@
 // Package smartcharging keeps charging within the limits of the grid: sites with a grid
 // connection, circuits beneath them, the stations and EVSEs on those circuits, and the
-// current each EVSE may draw. For now it holds the allocator, a pure function; the controller
-// that feeds it live values and sends its results to stations as charging profiles comes with
-// the rest of the smart-charging issue.
+// current each EVSE may draw. For now it holds the model (Grid, Circuit, Wiring, and Tree,
+// which turns them into the allocator's nodes) and the allocator, both pure; the store, the
+// API and the controller that feeds the allocator live values and sends its results to
+// stations as charging profiles come with the rest of the smart-charging issue.
 //
 // The rules of allocation, as applied by Allocate:
 //
