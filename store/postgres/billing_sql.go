@@ -102,7 +102,7 @@ var billingQueries = sqldb.BillingQueries{
 	InvoiceOfCDR: `
 		SELECT i.id, i.number, i.body FROM cdr_invoices c JOIN invoices i ON i.id = c.invoice_id
 		WHERE c.cdr_id = $1`,
-	AllInvoices:   `SELECT id, number, body FROM invoices WHERE id > $1 ORDER BY id LIMIT $2`,
+	AllInvoices:   `SELECT id, body FROM invoices WHERE id > $1 ORDER BY id LIMIT $2`,
 	ResealInvoice: `UPDATE invoices SET body = $3 WHERE id = $1 AND body = $2`,
 	Uninvoiced: `
 		SELECT id, body FROM cdrs c

@@ -248,6 +248,51 @@ func RunAtRest(t *testing.T, newDB func(t *testing.T) Engine) {
 		}
 	})
 
+	t.Run("invoices and billing details are sealed, survive a rotation, and invoices refuse change", func(t *testing.T) {
+		t.Parallel()
+		e := newDB(t)
+		before := e.Open(t, TestKeyring(t, "old"))
+		inv := issued()
+		inv.Buyer = billing.Party{Name: "Hemlig Köpare", Email: "hemlig@example.com"}
+		if err := before.IssueInvoice(t.Context(), inv); err != nil {
+			t.Fatal(err)
+		}
+		if err := before.SetBillingDetails(t.Context(), billing.Owner{UserID: 3}, &billing.BillingDetails{Party: billing.Party{Name: "Hemlig Person"}}, t0); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"SELECT body FROM invoices", "SELECT body FROM billing_details"} {
+			var stored []byte
+			if err := e.Raw.QueryRowContext(t.Context(), q).Scan(&stored); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			if bytes.Contains(bytes.ToLower(stored), []byte("hemlig")) {
+				t.Errorf("%s holds the buyer in plain text", q)
+			}
+		}
+		for _, q := range []string{"UPDATE invoices SET total = '0'", "DELETE FROM invoices"} {
+			if _, err := e.Raw.ExecContext(t.Context(), q); err == nil {
+				t.Errorf("%s: the database allowed it", q)
+			}
+		}
+		if err := before.Close(); err != nil {
+			t.Fatal(err)
+		}
+		rotating := e.Open(t, TestKeyring(t, "new", "old"))
+		if n, err := rotating.Reseal(t.Context()); err != nil || n != 2 {
+			t.Fatalf("Reseal = %d, %v; want the invoice and the details", n, err)
+		}
+		if err := rotating.Close(); err != nil {
+			t.Fatal(err)
+		}
+		after := e.Open(t, TestKeyring(t, "new"))
+		if got, err := after.Invoice(t.Context(), inv.ID); err != nil || got.Buyer.Name != "Hemlig Köpare" {
+			t.Errorf("the invoice after resealing = %+v, %v", got, err)
+		}
+		if got, err := after.BillingDetails(t.Context(), billing.Owner{UserID: 3}); err != nil || got.Name != "Hemlig Person" {
+			t.Errorf("the details after resealing = %+v, %v", got, err)
+		}
+	})
+
 	t.Run("the database refuses to change or delete ledger entries", func(t *testing.T) {
 		t.Parallel()
 		e := newDB(t)

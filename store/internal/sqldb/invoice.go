@@ -259,84 +259,70 @@ func (db *DB) SetBillingDetails(ctx context.Context, o billing.Owner, d *billing
 // resealBilling rewrites the sealed bodies of invoices and billing details under the primary
 // key, each row a compare-and-set of its own, and returns how many it rewrote.
 func (db *DB) resealBilling(ctx context.Context) (int, error) {
+	q := &db.q.Billing
+	n, err := eachSealed(ctx, db, q.AllInvoices, int64(0), func(id int64, body []byte) error {
+		return db.reseal(ctx, keyOf("invoice:"+strconv.FormatInt(id, 10)), q.ResealInvoice, id, body, aadInvoice)
+	})
+	if err != nil {
+		return n, err
+	}
+	m, err := eachSealed(ctx, db, q.AllDetails, "", func(owner string, body []byte) error {
+		return db.reseal(ctx, keyOf(owner), q.ResealDetails, owner, body, aadDetails)
+	})
+	return n + m, err
+}
+
+// reseal rewrites one sealed body under the primary key with update (key, old body, new
+// body), a compare-and-set: a row changed since it was read is left as it is.
+func (db *DB) reseal(ctx context.Context, committer uint64, update string, key any, body, aad []byte) error {
+	plain, err := db.seal.Open(body, aad)
+	if err != nil {
+		return fmt.Errorf("opening %s %v: %w", aad, key, err)
+	}
+	fresh := db.seal.Seal(plain, aad)
+	return db.do(ctx, committer, func(ctx context.Context, w run) error {
+		_, err := w.exec(ctx, update, key, body, fresh)
+		return err
+	})
+}
+
+// eachSealed calls fn for each row of list (after: key >, limit), which returns a key and a
+// sealed body by key, a page at a time, and returns how many rows fn took.
+func eachSealed[K int64 | string](ctx context.Context, db *DB, list string, first K, fn func(key K, body []byte) error) (int, error) {
 	const page = 200
 	n := 0
-	for after := int64(0); ; {
-		rows, err := db.reader().query(ctx, db.q.Billing.AllInvoices, after, page)
+	for after := first; ; {
+		rows, err := db.reader().query(ctx, list, after, page)
 		if err != nil {
 			return n, err
 		}
-		type sealedRow struct {
-			id   int64
+		type row struct {
+			key  K
 			body []byte
 		}
-		var batch []sealedRow
+		var batch []row
 		for rows.Next() {
-			var r sealedRow
-			var number int64
-			if err := rows.Scan(&r.id, &number, &r.body); err != nil {
+			var r row
+			if err := rows.Scan(&r.key, &r.body); err != nil {
 				rows.Close()
 				return n, err
 			}
 			batch = append(batch, r)
 		}
+		err = rows.Err()
 		rows.Close()
-		for _, r := range batch {
-			plain, err := db.seal.Open(r.body, aadInvoice)
-			if err != nil {
-				return n, err
-			}
-			fresh := db.seal.Seal(plain, aadInvoice)
-			if err := db.do(ctx, uint64(r.id), func(ctx context.Context, w run) error {
-				_, err := w.exec(ctx, db.q.Billing.ResealInvoice, r.id, r.body, fresh)
-				return err
-			}); err != nil {
-				return n, err
-			}
-			n++
-			after = r.id
-		}
-		if len(batch) < page {
-			break
-		}
-	}
-	for after := ""; ; {
-		rows, err := db.reader().query(ctx, db.q.Billing.AllDetails, after, page)
 		if err != nil {
 			return n, err
 		}
-		type sealedRow struct {
-			owner string
-			body  []byte
-		}
-		var batch []sealedRow
-		for rows.Next() {
-			var r sealedRow
-			if err := rows.Scan(&r.owner, &r.body); err != nil {
-				rows.Close()
-				return n, err
-			}
-			batch = append(batch, r)
-		}
-		rows.Close()
 		for _, r := range batch {
-			plain, err := db.seal.Open(r.body, aadDetails)
-			if err != nil {
-				return n, err
-			}
-			fresh := db.seal.Seal(plain, aadDetails)
-			if err := db.do(ctx, keyOf(r.owner), func(ctx context.Context, w run) error {
-				_, err := w.exec(ctx, db.q.Billing.ResealDetails, r.owner, r.body, fresh)
-				return err
-			}); err != nil {
+			if err := fn(r.key, r.body); err != nil {
 				return n, err
 			}
 			n++
+			after = r.key
 		}
 		if len(batch) < page {
-			break
+			return n, nil
 		}
-		after = batch[len(batch)-1].owner
 	}
-	return n, nil
 }

@@ -823,74 +823,27 @@ func (db *DB) DeleteSchedule(ctx context.Context, name string) error {
 // and of payment accounts under the primary key, each row a compare-and-set of its own, and
 // returns how many it rewrote.
 func (db *DB) resealPayments(ctx context.Context) (int, error) {
-	const page = 200
-	type sealedRow struct {
-		id   int64
-		body []byte
-	}
-	// all pages through the rows of list by id; reseal rewrites one.
-	all := func(list string, reseal func(r sealedRow) error) (int, error) {
-		n := 0
-		for after := int64(0); ; {
-			rows, err := db.reader().query(ctx, list, after, page)
-			if err != nil {
-				return n, err
-			}
-			var batch []sealedRow
-			for rows.Next() {
-				var r sealedRow
-				if err := rows.Scan(&r.id, &r.body); err != nil {
-					rows.Close()
-					return n, err
-				}
-				batch = append(batch, r)
-			}
-			err = rows.Err()
-			rows.Close()
-			if err != nil {
-				return n, err
-			}
-			for _, r := range batch {
-				if err := reseal(r); err != nil {
-					return n, err
-				}
-				n++
-				after = r.id
-			}
-			if len(batch) < page {
-				return n, nil
-			}
-		}
-	}
 	q := &db.q.Payments
-	n, err := all(q.AllPayments, func(r sealedRow) error {
-		plain, err := db.seal.Open(r.body, aadPayment)
+	n, err := eachSealed(ctx, db, q.AllPayments, int64(0), func(id int64, body []byte) error {
+		plain, err := db.seal.Open(body, aadPayment)
 		if err != nil {
-			return fmt.Errorf("opening payment %d: %w", r.id, err)
+			return fmt.Errorf("opening payment %d: %w", id, err)
 		}
 		var p billing.PaymentRecord
 		if err := json.Unmarshal(plain, &p); err != nil {
-			return fmt.Errorf("payment %d: %w", r.id, err)
+			return fmt.Errorf("payment %d: %w", id, err)
 		}
 		fresh, ref := db.seal.Seal(plain, aadPayment), db.refIndex(p.Ref)
-		return db.do(ctx, keyOf("payment:"+strconv.FormatInt(r.id, 10)), func(ctx context.Context, w run) error {
-			_, err := w.exec(ctx, q.ResealPayment, r.id, r.body, fresh, ref)
+		return db.do(ctx, keyOf("payment:"+strconv.FormatInt(id, 10)), func(ctx context.Context, w run) error {
+			_, err := w.exec(ctx, q.ResealPayment, id, body, fresh, ref)
 			return err
 		})
 	})
 	if err != nil {
 		return n, err
 	}
-	m, err := all(q.AllAccounts, func(r sealedRow) error {
-		plain, err := db.seal.Open(r.body, aadPaymentAccount)
-		if err != nil {
-			return fmt.Errorf("opening the payment account of user %d: %w", r.id, err)
-		}
-		fresh := db.seal.Seal(plain, aadPaymentAccount)
-		return db.do(ctx, keyOf("payment-account:"+strconv.FormatInt(r.id, 10)), func(ctx context.Context, w run) error {
-			_, err := w.exec(ctx, q.ResealAccount, r.id, r.body, fresh)
-			return err
-		})
+	m, err := eachSealed(ctx, db, q.AllAccounts, int64(0), func(user int64, body []byte) error {
+		return db.reseal(ctx, keyOf("payment-account:"+strconv.FormatInt(user, 10)), q.ResealAccount, user, body, aadPaymentAccount)
 	})
 	return n + m, err
 }

@@ -789,7 +789,7 @@ type BillingQueries struct {
 	Invoices string `sqldb:"read"`
 	// InvoiceOfCDR (cdr_id) returns the invoice columns of the invoice billing a CDR.
 	InvoiceOfCDR string `sqldb:"read"`
-	// AllInvoices (after: id >, limit) returns the invoice columns by id, for Reseal.
+	// AllInvoices (after: id >, limit) returns id and body by id, for Reseal.
 	AllInvoices string `sqldb:"read"`
 	// ResealInvoice (id, old body, new body) replaces the body if it is still old.
 	ResealInvoice string
