@@ -314,6 +314,9 @@ func TestRemoteStop(t *testing.T) {
 			if tx.StoppedAt == nil || tx.StopReason != "Remote" {
 				t.Errorf("stopped transaction %+v, want stopped for reason Remote", tx.Transaction)
 			}
+			// Ladda stores the end before it answers; the station frees its connector only when
+			// the answer reached it, a moment later, and refuses a start until then.
+			eventually(t, "stopped at the station", func() bool { _, ok := st.Session(1); return !ok })
 			p := e.call(t, http.MethodPost, stop, nil).mustProblem(t, http.StatusConflict)
 			if !strings.Contains(p.Detail, "stopped") {
 				t.Errorf("detail %q", p.Detail)
