@@ -17,7 +17,7 @@ import (
 type Command struct {
 	ID          int64          `json:"id"`
 	StationID   string         `json:"stationId"`
-	Action      string         `json:"action" doc:"The command, named as its OCPP 2.0.1 action: Reset, UnlockConnector, ChangeAvailability, TriggerMessage, ClearCache, DataTransfer, RequestStartTransaction, RequestStopTransaction, GetBaseReport (a settings refresh), SetVariables (a settings change), SetDisplayMessage, GetDisplayMessages (a display-message query), ClearDisplayMessage, SendLocalList, GetLocalListVersion, ReserveNow, CancelReservation, UpdateFirmware (1.6: UpdateFirmware, or SignedUpdateFirmware when signed) GetLog (1.6: GetDiagnostics for diagnostics), CertificateSigned, InstallCertificate, GetInstalledCertificateIds, DeleteCertificate, GetVariables (a settings read; 1.6: GetConfiguration), GetReport (a refresh of some components), SetVariableMonitoring, ClearVariableMonitoring, SetMonitoringBase, SetMonitoringLevel, GetMonitoringReport or CostUpdated. 1.6 stations have the same names in their log, though they get RemoteStartTransaction, RemoteStopTransaction, GetConfiguration and ChangeConfiguration."`
+	Action      string         `json:"action" doc:"The command, named as its OCPP 2.0.1 action: Reset, UnlockConnector, ChangeAvailability, TriggerMessage, ClearCache, DataTransfer, RequestStartTransaction, RequestStopTransaction, GetBaseReport (a settings refresh), SetVariables (a settings change), SetDisplayMessage, GetDisplayMessages (a display-message query), ClearDisplayMessage, SendLocalList, GetLocalListVersion, ReserveNow, CancelReservation, UpdateFirmware (1.6: UpdateFirmware, or SignedUpdateFirmware when signed) GetLog (1.6: GetDiagnostics for diagnostics), CertificateSigned, InstallCertificate, GetInstalledCertificateIds, DeleteCertificate, GetVariables (a settings read; 1.6: GetConfiguration), GetReport (a refresh of some components), SetVariableMonitoring, ClearVariableMonitoring, SetMonitoringBase, SetMonitoringLevel, GetMonitoringReport, CostUpdated, SetChargingProfile, ClearChargingProfile, GetCompositeSchedule or GetChargingProfiles (a charging-profile query, 2.0.1 only). 1.6 stations have the same names in their log, though they get RemoteStartTransaction, RemoteStopTransaction, GetConfiguration and ChangeConfiguration."`
 	Request     jsonObject     `json:"request" doc:"The command as it was asked, version-neutral: the body of the request that sent it."`
 	Outcome     string         `json:"outcome" enum:"pending,answered,failed,timeout,offline" doc:"answered: see answer.status; failed: the station answered with an error (see error); timeout: no answer in time; offline: the station was not connected; pending: sent, no answer yet."`
 	Answer      *CommandAnswer `json:"answer,omitempty" doc:"The station's answer; present when the outcome is answered."`
@@ -42,6 +42,8 @@ type CommandAnswer struct {
 
 	Certificates []CertificateHash `json:"certificates,omitempty" doc:"GetInstalledCertificateIds: the certificates the station has. Only in the answer to the request, not in the command log."`
 	Monitors     []MonitorResult   `json:"monitors,omitempty" doc:"SetVariableMonitoring, ClearVariableMonitoring: the station's answer per monitor, in order. Only in the answer to the request, not in the command log."`
+
+	Schedule *CompositeSchedule `json:"schedule,omitempty" doc:"GetCompositeSchedule: the limits the station will apply, all its charging profiles combined, when it answered Accepted. Only in the answer to the request, not in the command log."`
 }
 
 // jsonObject is a JSON object passed through as it is.
@@ -81,7 +83,8 @@ func viewCommand(c *station.CommandRecord) Command {
 	if c.Outcome == station.CommandAnswered {
 		a := c.Answer
 		v.Answer = &CommandAnswer{Status: a.Status, Reason: a.Reason, Data: a.Data,
-			Settings: viewSettings(a.Settings), Unknown: a.Unknown, Results: viewSettingResults(a.Results), ListVersion: a.ListVersion, FileName: a.FileName, Certificates: viewHashes(a.Certificates), Monitors: viewMonitorResults(a.Monitors)}
+			Settings: viewSettings(a.Settings), Unknown: a.Unknown, Results: viewSettingResults(a.Results), ListVersion: a.ListVersion, FileName: a.FileName, Certificates: viewHashes(a.Certificates), Monitors: viewMonitorResults(a.Monitors),
+			Schedule: viewCompositeSchedule(a.Schedule)}
 	}
 	return v
 }

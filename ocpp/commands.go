@@ -56,6 +56,8 @@ func (c *Commander) Execute(ctx context.Context, id ladda.StationID, cmd station
 		return c.setMonitors(ctx, id, version, x)
 	case station.ClearMonitors:
 		return c.clearMonitors(ctx, id, version, x)
+	case station.GetCompositeSchedule:
+		return c.compositeSchedule(ctx, id, version, x)
 	}
 	action, request, err := message(version, cmd)
 	if err != nil {
@@ -258,6 +260,8 @@ func message(version string, cmd station.Command) (string, any, error) {
 			return "CancelReservation", &v16.CancelReservationRequest{ReservationID: int(c.ReservationID)}, nil
 		}
 		return "CancelReservation", &v201.CancelReservationRequest{ReservationID: int(c.ReservationID)}, nil
+	case station.SetChargingProfile, station.ClearChargingProfile, station.GetChargingProfiles:
+		return profileCommand(isV16, cmd)
 	case station.SetDisplayMessage, station.GetDisplayMessages, station.ClearDisplayMessage:
 		if isV16 {
 			return displayTunnel(cmd)

@@ -93,3 +93,10 @@ func notifyReport201(ctx context.Context, r *Router, c call, req *v201.NotifyRep
 func notifyDisplayMessages201(ctx context.Context, r *Router, c call, req *v201.NotifyDisplayMessagesRequest) (any, error) {
 	return &v201.NotifyDisplayMessagesResponse{}, r.report(ctx, c, "", "", time.Time{})
 }
+
+// reportChargingProfiles201 keeps the charging profiles a 2.0.1 station reports (in answer to
+// GetChargingProfiles, possibly over several messages, each with its requestId) as a station
+// report; its kind is the source of the limits (CSO, EMS, SO, Other).
+func reportChargingProfiles201(ctx context.Context, r *Router, c call, req *v201.ReportChargingProfilesRequest) (any, error) {
+	return &v201.ReportChargingProfilesResponse{}, r.report(ctx, c, string(req.ChargingLimitSource), "", time.Time{})
+}

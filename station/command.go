@@ -89,6 +89,8 @@ type Answer struct {
 
 	Certificates []CertificateHash `json:"certificates,omitempty"` // GetInstalledCertificateIDs
 	Monitors     []MonitorResult   `json:"monitors,omitempty"`     // SetMonitors, ClearMonitors
+
+	Schedule *CompositeSchedule `json:"schedule,omitempty"` // GetCompositeSchedule, when Accepted
 }
 
 // ErrOffline is the cause inside the Conflict error a Commander returns for a station that is

@@ -438,9 +438,17 @@ func (s *Service) Run(ctx context.Context) {
 // log; requestedBy says who asked ("apikey:12"). It returns the log entry. A station's refusal
 // or CALLERROR is an answer, not an error: the entry says what happened. Errors: NotFound for
 // an unknown station, Conflict when it is not connected, Invalid when its OCPP version has no
-// such command, Timeout when it does not answer in time; all but NotFound are logged too.
+// such command, Timeout when it does not answer in time; all but NotFound are logged too. A
+// command that checks its own input (a charging-profile command) and breaks its rules is
+// Invalid before anything is logged or sent. Charging profiles a station accepts to set or to
+// clear update the record of installed profiles (ChargingProfileStore).
 func (s *Service) Execute(ctx context.Context, id ladda.StationID, cmd Command, requestedBy string) (*CommandRecord, error) {
 	const op = "station.Execute"
+	if c, ok := cmd.(checked); ok {
+		if err := c.Check(); err != nil {
+			return nil, err
+		}
+	}
 	if s.commander == nil {
 		return nil, ladda.Errorf(ladda.Unavailable, op, "commands are not available")
 	}
@@ -472,6 +480,9 @@ func (s *Service) Execute(ctx context.Context, id ladda.StationID, cmd Command, 
 	// The outcome is written even if the caller gave up meanwhile.
 	if err := s.store.FinishCommand(context.WithoutCancel(ctx), rec); err != nil {
 		return nil, ladda.Wrap(op, err)
+	}
+	if err := s.noteProfiles(context.WithoutCancel(ctx), cmd, rec); err != nil {
+		return rec, ladda.Wrap(op, err)
 	}
 	if rec.Outcome == CommandFailed && ladda.IsKind(sendErr, ladda.Conflict) {
 		return rec, nil // the station answered with a CALLERROR: the entry says which

@@ -199,4 +199,5 @@ type Store interface {
 	SettingStore
 	ReportStore
 	SiteStore
+	ChargingProfileStore
 }

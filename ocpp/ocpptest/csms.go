@@ -128,6 +128,9 @@ func (s *Station) handle16(action string, payload json.RawMessage, refuse bool) 
 				if profile, ok = remoteProfile(p, string(p.ChargingProfilePurpose), p.TransactionID != nil); !ok {
 					return &v16.RemoteStartTransactionResponse{Status: v16.RemoteStartStopStatusRejected}
 				}
+				if _, err := fromV16(p); err != nil {
+					return &v16.RemoteStartTransactionResponse{Status: v16.RemoteStartStopStatusRejected}
+				}
 			}
 			if refuse || !s.remoteStart(n, req.IDTag, nil, profile) {
 				return &v16.RemoteStartTransactionResponse{Status: v16.RemoteStartStopStatusRejected}
@@ -235,6 +238,16 @@ func (s *Station) handle16(action string, payload json.RawMessage, refuse bool) 
 			status := s.deleteCertificate(string(h.HashAlgorithm), h.IssuerNameHash, h.IssuerKeyHash, h.SerialNumber, refuse)
 			return &v16.DeleteCertificateResponse{Status: v16.DeleteCertificateStatus(status)}
 		})
+	case "SetChargingProfile":
+		return decode(payload, func(req *v16.SetChargingProfileRequest) any {
+			return &v16.SetChargingProfileResponse{Status: s.setChargingProfile16(req, refuse)}
+		})
+	case "ClearChargingProfile":
+		return decode(payload, func(req *v16.ClearChargingProfileRequest) any {
+			return &v16.ClearChargingProfileResponse{Status: s.clearChargingProfile16(req, refuse)}
+		})
+	case "GetCompositeSchedule":
+		return decode(payload, func(req *v16.GetCompositeScheduleRequest) any { return s.compositeSchedule16(req, refuse) })
 	case "UnlockConnector":
 		return decode(payload, func(req *v16.UnlockConnectorRequest) any {
 			switch {
@@ -323,6 +336,9 @@ func (s *Station) handle201(action string, payload json.RawMessage, refuse bool)
 				var ok bool
 				if profile, ok = remoteProfile(p, string(p.ChargingProfilePurpose), p.TransactionID != ""); !ok {
 					return &v201.RequestStartTransactionResponse{Status: v201.RequestStartStopStatusRejected}
+				}
+				if _, err := fromV201(p); err != nil {
+					return &v201.RequestStartTransactionResponse{Status: v201.RequestStartStopStatusRejected, StatusInfo: statusInfo201(err)}
 				}
 			}
 			id := req.RemoteStartID
@@ -434,6 +450,18 @@ func (s *Station) handle201(action string, payload json.RawMessage, refuse bool)
 			h := req.CertificateHashData
 			status := s.deleteCertificate(string(h.HashAlgorithm), h.IssuerNameHash, h.IssuerKeyHash, h.SerialNumber, refuse)
 			return &v201.DeleteCertificateResponse{Status: v201.DeleteCertificateStatus(status)}
+		})
+	case "SetChargingProfile":
+		return decode(payload, func(req *v201.SetChargingProfileRequest) any { return s.setChargingProfile201(req, refuse) })
+	case "ClearChargingProfile":
+		return decode(payload, func(req *v201.ClearChargingProfileRequest) any {
+			return &v201.ClearChargingProfileResponse{Status: s.clearChargingProfile201(req, refuse)}
+		})
+	case "GetCompositeSchedule":
+		return decode(payload, func(req *v201.GetCompositeScheduleRequest) any { return s.compositeSchedule201(req, refuse) })
+	case "GetChargingProfiles":
+		return decode(payload, func(req *v201.GetChargingProfilesRequest) any {
+			return &v201.GetChargingProfilesResponse{Status: s.getChargingProfiles(req, refuse)}
 		})
 	case "UnlockConnector":
 		return decode(payload, func(req *v201.UnlockConnectorRequest) any {
@@ -791,7 +819,8 @@ func (s *Station) meterNow(ctx context.Context, n int) error {
 }
 
 // remoteStart accepts a remote start on connector n (0: the first free one) and starts the
-// session after the answer, with the charging profile (nil: none); the car then charges until
+// session after the answer, with the charging profile (nil: none), which it installs as the
+// transaction's TxProfile; the car (Config.Car, or Session.Charge's) then charges until
 // stopped. It reports false when no connector can take it, counting a connector reserved for
 // another token as taken.
 func (s *Station) remoteStart(n int, tag string, remoteStartID *int, profile json.RawMessage) bool {
@@ -820,6 +849,12 @@ func (s *Station) remoteStart(n int, tag string, remoteStartID *int, profile jso
 		sess, err := s.startSession(ctx, chosen, tag, startOptions{authorize: authorize, remote: true, remoteStartID: remoteStartID, profile: profile})
 		if err != nil {
 			s.log.Debug("remote start failed", "connector", chosen, "err", err)
+			return
+		}
+		if s.cfg.Car != nil {
+			if err := sess.Drive(ctx, *s.cfg.Car); err != nil {
+				s.log.Debug("the remotely started car stopped charging", "connector", chosen, "err", err)
+			}
 			return
 		}
 		if err := sess.Charge(ctx, remoteChargeLimit); err != nil {

@@ -433,9 +433,9 @@ func TestHooks(t *testing.T) {
 		t.Errorf("TriggerMessage answered after %v, before the hook's 100ms delay", d)
 	}
 
-	_, err = ts.Gateway.Call(ctx, st.ID(), "ClearChargingProfile", json.RawMessage(`{}`))
+	_, err = ts.Gateway.Call(ctx, st.ID(), "GetChargingProfiles", json.RawMessage(`{}`)) // 2.0.1 only
 	if !errors.As(err, &cerr) || cerr.Code != ocppj.CodeNotImplemented {
-		t.Errorf("ClearChargingProfile = %v, want NotImplemented", err)
+		t.Errorf("GetChargingProfiles to a 1.6 station = %v, want NotImplemented", err)
 	}
 	if seen.Load() != 4 {
 		t.Errorf("hook saw %d calls, want 4", seen.Load())

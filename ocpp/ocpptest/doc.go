@@ -6,7 +6,8 @@
 // A Station has a version-neutral API: Connect, Boot (which obeys Accepted, Pending and
 // Rejected and their retry interval), Heartbeat, StatusNotification, Authorize, and sessions:
 // StartSession, Session.Meter (or Session.Charge, which meters at the configured power and
-// interval) and Session.Stop. In 1.6 a session is Authorize, StatusNotification Preparing,
+// interval, or Session.Drive, which charges a simulated Car that follows the charging
+// profiles) and Session.Stop. In 1.6 a session is Authorize, StatusNotification Preparing,
 // StartTransaction and StatusNotification Charging; MeterValues with the transaction id; and
 // StopTransaction with its transactionData, then Finishing and Available. In 2.0.1 it is
 // Authorize, StatusNotification Occupied, TransactionEvent Started / Updated / Ended with
@@ -26,7 +27,9 @@
 // CancelReservation, UpdateFirmware (1.6 and 2.0.1) and SignedUpdateFirmware (1.6 security
 // extension), GetDiagnostics (1.6) and GetLog (1.6 security extension and 2.0.1),
 // CertificateSigned, InstallCertificate, GetInstalledCertificateIds and DeleteCertificate (1.6
-// security extension and 2.0.1), DataTransfer; every other action is answered NotImplemented.
+// security extension and 2.0.1), SetChargingProfile, ClearChargingProfile and
+// GetCompositeSchedule (1.6 and 2.0.1) and GetChargingProfiles with ReportChargingProfiles
+// (2.0.1), DataTransfer; every other action is answered NotImplemented.
 // Config.Hook lets a test refuse, delay or fail any of them.
 //
 // The 2.0.1 device model is the station's settings (Setting), each a variable of a component
@@ -47,12 +50,43 @@
 // (Station.MonitoringBase) FactoryDefault or HardWiredOnly removes every monitor. The station
 // does not raise monitoring events.
 //
-// Costs and charging profiles: the station keeps the last CostUpdated totalCost of each
-// transaction (Station.Cost) and the totalCost of the CSMS's answer to its TransactionEvent
-// Ended (Station.FinalCost). A remote start (RemoteStartTransaction, RequestStartTransaction)
-// with a chargingProfile is accepted only for a TxProfile without a transaction id, as the
-// specifications want; the session it starts keeps the profile (Station.SessionProfile). The
-// station does not limit its charging power by it.
+// Costs: the station keeps the last CostUpdated totalCost of each transaction (Station.Cost)
+// and the totalCost of the CSMS's answer to its TransactionEvent Ended (Station.FinalCost).
+//
+// Smart charging (1.6 3.13 and 5.16, 2.0.1 K01-K10): the station keeps the charging profiles
+// the CSMS sets, per connector (1.6) or EVSE (2.0.1), 0 being the whole station
+// (Station.ChargingProfiles). SetChargingProfile replaces the profile of the same id wherever
+// it is, and in 1.6 the one of the same purpose and stack level on the connector; 2.0.1
+// rejects another id with those on the EVSE at an overlapping validity (K01.FR.06/39). It
+// rejects a station-wide maximum (ChargePointMaxProfile, ChargingStationMaxProfile) anywhere
+// but on 0, a TxProfile but on a connector with a running transaction, or naming another
+// transaction (1.6 the CSMS's id, 2.0.1 the station's own; 2.0.1 requires one), a
+// ChargingStationExternalConstraints, and a malformed schedule (periods not from 0 upwards,
+// a Relative profile with a startSchedule or another without one in 2.0.1). TxProfiles go when
+// their transaction ends. ClearChargingProfile removes the profile of the id given, else
+// those matching every criterion given (all of them when none is): Accepted, or Unknown when
+// it removed none. At every moment the limit of a connector (Station.Limit) is the lowest of
+// the station-wide maximum, the transaction's TxProfile or else the TxDefaultProfile (the
+// connector's before the station's), and Config.MaxCurrentA; of each purpose, the valid
+// profile of the highest stack level whose schedule has a period then applies. Absolute
+// schedules start at startSchedule, Relative ones with the transaction (or now without one),
+// Recurring ones every day or week from startSchedule. W and A convert at PhaseVoltage per
+// phase and the period's numberPhases (3 when none). GetCompositeSchedule answers that limit
+// from now over the duration, in the unit asked for (A by default), or Rejected for a
+// connector the station lacks; GetChargingProfiles reports the profiles that match in one
+// ReportChargingProfiles per EVSE after the answer, or answers NoProfiles. A remote start
+// (RemoteStartTransaction, RequestStartTransaction) with a chargingProfile is accepted only
+// for a valid TxProfile without a transaction id, as the specifications want; the profile
+// becomes the TxProfile of the session it starts (Station.SessionProfile returns it as sent).
+//
+// Cars (Car, Session.Drive) charge as real ones do: each draws the connector's limit, up to
+// its own maximum, on its phases, pauses below its minimum current, and stops drawing when it
+// has the energy it needs, then leaves (EVDisconnected) or stays (SuspendedEV). A new limit
+// takes effect before the answer to the SetChargingProfile or ClearChargingProfile that set
+// it; meter values every meter interval carry the real power, the current per phase and the
+// state of charge (Session.CurrentA samples the current at any time). Car.Speed makes hours
+// of charge go by in seconds. Config.Car makes remotely started sessions drive a car.
+// Session.NotifyNeeds sends a car's NotifyEVChargingNeeds (2.0.1).
 //
 // Reservations (Reservation, Station.Reservations) are kept as a station keeps them: ReserveNow
 // answers Accepted, Occupied, Faulted, Unavailable or Rejected by the connector's state, a

@@ -39,6 +39,7 @@ type Session struct {
 	energyWh float64 // delivered so far
 	sentWh   float64 // delivered as of the last report
 	stopped  bool
+	drive    *drive // the car charging it while Drive runs; nil otherwise
 }
 
 // RejectedError is StartSession's answer when the CSMS did not accept the token: at
@@ -116,6 +117,9 @@ func (s *Station) startSession(ctx context.Context, n int, tag string, o startOp
 	}
 	reserved := len(s.reservations) > 0
 	s.mu.Unlock()
+	if sess.profile != nil {
+		s.installSessionProfile(sess)
+	}
 	if reserved {
 		// Taking a connector may leave the others held by station-wide reservations.
 		s.reportReserved(ctx)
@@ -266,6 +270,9 @@ func (s *Station) setRegister(n int, wh float64) {
 func (x *Session) EnergyWh() float64 {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.drive != nil && !x.stopped {
+		x.settleLocked(time.Now())
+	}
 	return x.energyWh
 }
 
@@ -275,7 +282,8 @@ func (x *Session) Done() <-chan struct{} { return x.done }
 // Meter reports that energyWh has been delivered since the session started: 1.6 MeterValues
 // with the transaction id, 2.0.1 TransactionEvent Updated (trigger MeterValuePeriodic), each
 // with Energy.Active.Import.Register in Wh (whole Wh in 1.6, as meters there report) and
-// Power.Active.Import in W. energyWh may not go down.
+// Power.Active.Import in W. energyWh may not go down. While a car charges the session
+// (Drive), the car's energy, power, currents and state of charge are reported instead.
 func (x *Session) Meter(ctx context.Context, energyWh float64) error {
 	return x.report(ctx, energyWh, false)
 }
@@ -288,13 +296,19 @@ func (x *Session) report(ctx context.Context, energyWh float64, triggered bool) 
 		x.mu.Unlock()
 		return fmt.Errorf("ocpptest: %s: meter transaction %s: %w", s.cfg.ID, x.TransactionID, ErrSessionStopped)
 	}
-	if math.IsNaN(energyWh) || energyWh < x.energyWh {
-		x.mu.Unlock()
-		return fmt.Errorf("ocpptest: %s: meter transaction %s: energy %v Wh is below the %v Wh reported before", s.cfg.ID, x.TransactionID, energyWh, x.energyWh)
-	}
-	power := 0.0
-	if energyWh > x.sentWh || (triggered && energyWh > 0) {
-		power = s.cfg.PowerW
+	var r reading
+	state := v201.ChargingStateCharging
+	if d := x.drive; d != nil {
+		x.settleLocked(time.Now())
+		energyWh, r, state = x.energyWh, x.readingLocked(), d.state.state201()
+	} else {
+		if math.IsNaN(energyWh) || energyWh < x.energyWh {
+			x.mu.Unlock()
+			return fmt.Errorf("ocpptest: %s: meter transaction %s: energy %v Wh is below the %v Wh reported before", s.cfg.ID, x.TransactionID, energyWh, x.energyWh)
+		}
+		if energyWh > x.sentWh || (triggered && energyWh > 0) {
+			r.powerW = s.cfg.PowerW
+		}
 	}
 	x.energyWh, x.sentWh = energyWh, energyWh
 	x.seq++
@@ -310,23 +324,27 @@ func (x *Session) report(ctx context.Context, energyWh float64, triggered bool) 
 		if triggered {
 			rc = v16.ReadingContextTrigger
 		}
+		mv := meterValue16(now, register, r.powerW, rc)
+		r.add16(&mv, rc)
 		return s.call(ctx, "MeterValues", &v16.MeterValuesRequest{
 			ConnectorID:   x.Connector,
 			TransactionID: &id,
-			MeterValue:    []v16.MeterValue{meterValue16(now, register, power, rc)},
+			MeterValue:    []v16.MeterValue{mv},
 		}, nil)
 	}
 	rc, trigger := v201.ReadingContextSamplePeriodic, v201.TriggerReasonMeterValuePeriodic
 	if triggered {
 		rc, trigger = v201.ReadingContextTrigger, v201.TriggerReasonTrigger
 	}
+	mv := meterValue201(now, register, r.powerW, rc)
+	r.add201(&mv, rc)
 	return s.call(ctx, "TransactionEvent", &v201.TransactionEventRequest{
 		EventType:       v201.TransactionEventUpdated,
 		Timestamp:       now,
 		TriggerReason:   trigger,
 		SeqNo:           seq,
-		TransactionInfo: v201.Transaction{TransactionID: x.TransactionID, ChargingState: v201.ChargingStateCharging},
-		MeterValue:      []v201.MeterValue{meterValue201(now, register, power, rc)},
+		TransactionInfo: v201.Transaction{TransactionID: x.TransactionID, ChargingState: state},
+		MeterValue:      []v201.MeterValue{mv},
 	}, nil)
 }
 
@@ -396,6 +414,9 @@ func (x *Session) Stop(ctx context.Context, reason string) error {
 		x.mu.Unlock()
 		return fmt.Errorf("ocpptest: %s: stop transaction %s: %w", s.cfg.ID, x.TransactionID, ErrSessionStopped)
 	}
+	if x.drive != nil {
+		x.settleLocked(time.Now())
+	}
 	x.stopped = true
 	x.seq++
 	seq := x.seq
@@ -453,6 +474,7 @@ func (x *Session) Stop(ctx context.Context, reason string) error {
 		return err
 	}
 	close(x.done)
+	s.setRegister(x.Connector, register)
 	s.log.Debug("session stopped", "connector", x.Connector, "transaction", x.TransactionID, "energyWh", x.EnergyWh(), "reason", reason)
 	return s.ended(ctx, x)
 }
@@ -464,6 +486,7 @@ func (s *Station) ended(ctx context.Context, x *Session) error {
 	c := s.connectors[x.Connector-1]
 	if c.session == x {
 		c.session, c.started = nil, false
+		s.dropTxProfilesLocked(x.Connector) // a TxProfile goes with its transaction
 	}
 	if c.scheduled {
 		c.scheduled, c.inoperative = false, true

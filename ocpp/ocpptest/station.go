@@ -90,8 +90,17 @@ type Config struct {
 	// MeterInterval is the station's MeterValueSampleInterval (2.0.1 TxUpdatedInterval): how
 	// often Session.Charge sends meter values. Default DefaultMeterInterval.
 	MeterInterval time.Duration
-	// PowerW is the charging power of the simulated car, in W. Default DefaultPowerW.
+	// PowerW is the charging power of the simulated car of Session.Charge, in W. Default
+	// DefaultPowerW.
 	PowerW float64
+	// MaxCurrentA is the most each connector (EVSE) delivers, in A per phase: the limit where
+	// no charging profile sets one, and a cap on those that do (Station.Limit,
+	// GetCompositeSchedule). Default DefaultMaxCurrentA.
+	MaxCurrentA float64
+	// Car, when set, is the car of every remotely started session (RemoteStartTransaction,
+	// RequestStartTransaction): the session runs Session.Drive with it, following the
+	// charging profiles, instead of Session.Charge at PowerW for up to 8 hours.
+	Car *Car
 	// MeterStartWh is every connector's energy register when the station starts, in Wh.
 	MeterStartWh float64
 	// TokenType is the 2.0.1 IdTokenEnumType of the tokens presented. Default DefaultTokenType.
@@ -185,6 +194,7 @@ type Station struct {
 	monitoringLevel int                 // the 2.0.1 monitoring level (SetMonitoringLevel); guarded by mu
 	monitoringBase  v201.MonitoringBase // the 2.0.1 monitoring base (SetMonitoringBase); guarded by mu
 	costs           map[string]float64  // the last 2.0.1 CostUpdated totalCost, by transaction; guarded by mu
+	profiles        []*chargingProfile  // the charging profiles installed; guarded by mu
 	finalCosts      map[string]float64  // the totalCost of a TransactionEvent Ended's answer, by transaction; guarded by mu
 
 	reportMu sync.Mutex // one report of the reserved statuses at a time (reportReserved)
@@ -247,6 +257,19 @@ func New(cfg Config) (*Station, error) {
 	}
 	if cfg.PowerW == 0 {
 		cfg.PowerW = DefaultPowerW
+	}
+	if cfg.MaxCurrentA < 0 || math.IsNaN(cfg.MaxCurrentA) || math.IsInf(cfg.MaxCurrentA, 0) {
+		return nil, fmt.Errorf("ocpptest: Config.MaxCurrentA %v is not a current", cfg.MaxCurrentA)
+	}
+	if cfg.MaxCurrentA == 0 {
+		cfg.MaxCurrentA = DefaultMaxCurrentA
+	}
+	if cfg.Car != nil {
+		car, err := cfg.Car.withDefaults()
+		if err != nil {
+			return nil, fmt.Errorf("ocpptest: Config.Car: %w", err)
+		}
+		cfg.Car = &car
 	}
 	if cfg.TokenType == "" {
 		cfg.TokenType = DefaultTokenType

@@ -27,6 +27,9 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"unknown version", ocpptest.Config{URL: "ws://127.0.0.1:1/ocpp", ID: "CP-1", Version: "1.5"}},
 		{"negative connectors", ocpptest.Config{URL: "ws://127.0.0.1:1/ocpp", ID: "CP-1", Connectors: -1}},
 		{"negative power", ocpptest.Config{URL: "ws://127.0.0.1:1/ocpp", ID: "CP-1", PowerW: -1}},
+		{"negative maximum current", ocpptest.Config{URL: "ws://127.0.0.1:1/ocpp", ID: "CP-1", MaxCurrentA: -1}},
+		{"a car of four phases", ocpptest.Config{URL: "ws://127.0.0.1:1/ocpp", ID: "CP-1", Car: &ocpptest.Car{Phases: 4}}},
+		{"a car's minimum above its maximum", ocpptest.Config{URL: "ws://127.0.0.1:1/ocpp", ID: "CP-1", Car: &ocpptest.Car{MaxA: 10, MinA: 12}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

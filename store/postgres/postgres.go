@@ -31,6 +31,7 @@ import (
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/pki"
+	"github.com/ladda-csms/ladda/smartcharging"
 	"github.com/ladda-csms/ladda/station"
 	"github.com/ladda-csms/ladda/store/internal/sqldb"
 )
@@ -79,6 +80,7 @@ var (
 	_ account.Store         = (*DB)(nil)
 	_ firmware.Store        = (*DB)(nil)
 	_ pki.Store             = (*DB)(nil)
+	_ smartcharging.Store   = (*DB)(nil)
 )
 
 var queries = sqldb.Queries{
@@ -100,6 +102,10 @@ var queries = sqldb.Queries{
 	Billing:     billingQueries,
 	Payments:    paymentQueries,
 	Campaigns:   campaignQueries,
+
+	SmartCharging: smartChargingQueries,
+
+	ChargingProfile: chargingProfileQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "postgres", Time: sqldb.EncodeNativeTime}

@@ -30,6 +30,7 @@ import (
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/pki"
+	"github.com/ladda-csms/ladda/smartcharging"
 	"github.com/ladda-csms/ladda/station"
 	"github.com/ladda-csms/ladda/store/internal/sqldb"
 )
@@ -75,6 +76,7 @@ var (
 	_ account.Store         = (*DB)(nil)
 	_ firmware.Store        = (*DB)(nil)
 	_ pki.Store             = (*DB)(nil)
+	_ smartcharging.Store   = (*DB)(nil)
 )
 
 var queries = sqldb.Queries{
@@ -96,6 +98,10 @@ var queries = sqldb.Queries{
 	Billing:     billingQueries,
 	Payments:    paymentQueries,
 	Campaigns:   campaignQueries,
+
+	SmartCharging: smartChargingQueries,
+
+	ChargingProfile: chargingProfileQueries,
 }
 
 var dialect = sqldb.Dialect{Name: "sqlite", Time: sqldb.EncodeTextTime}

@@ -1,6 +1,6 @@
 // Package storetest is the conformance suite of Ladda's stores: the rules that the doc comments
 // of station.Store, charging.Store, account.Store, firmware.Store, pki.Store, billing.Store,
-// billing.Payments and billing.Campaigns state, written as tests that every engine runs
+// billing.Payments, billing.Campaigns and smartcharging.Store state, written as tests that every engine runs
 // unchanged (store/sqlite and store/postgres call Run and Bench from their _test files), and
 // RunAtRest, the tests of what an engine keeps in its database: personal data sealed, key
 // rotation, an audit log and a ledger the database itself keeps append-only. Import it only
@@ -21,6 +21,7 @@ import (
 	"github.com/ladda-csms/ladda/charging"
 	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/pki"
+	"github.com/ladda-csms/ladda/smartcharging"
 	"github.com/ladda-csms/ladda/station"
 )
 
@@ -35,6 +36,7 @@ type Store interface {
 	billing.Store
 	billing.Payments
 	billing.Campaigns
+	smartcharging.Store
 	Ping(ctx context.Context) error
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
 	// Reseal rewrites every sealed value under the keyring's primary key.
@@ -56,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("RemoteStart", func(t *testing.T) { testRemoteStarts(t, open) })
 	t.Run("Setting", func(t *testing.T) { testSettings(t, open) })
 	t.Run("Report", func(t *testing.T) { testReports(t, open) })
+	t.Run("ChargingProfile", func(t *testing.T) { testChargingProfiles(t, open) })
 	t.Run("LocalList", func(t *testing.T) { testLocalLists(t, open) })
 	t.Run("Reservation", func(t *testing.T) { testReservations(t, open) })
 	t.Run("FirmwareCampaign", func(t *testing.T) { testFirmwareCampaigns(t, open) })
@@ -74,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Plan", func(t *testing.T) { testPlans(t, open) })
 	t.Run("Schedule", func(t *testing.T) { testSchedules(t, open) })
 	t.Run("SponsorCampaign", func(t *testing.T) { testSponsorCampaigns(t, open) })
+	t.Run("SmartCharging", func(t *testing.T) { testSmartCharging(t, open) })
 	t.Run("APIKey", func(t *testing.T) { testAPIKeys(t, open) })
 	t.Run("Organisation", func(t *testing.T) { testOrganisations(t, open) })
 	t.Run("User", func(t *testing.T) { testUsers(t, open) })

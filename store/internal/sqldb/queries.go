@@ -94,6 +94,10 @@ type Queries struct {
 	Billing     BillingQueries
 	Payments    PaymentQueries
 	Campaigns   CampaignQueries
+
+	SmartCharging SmartChargingQueries
+
+	ChargingProfile ChargingProfileQueries
 }
 
 // StationQueries are the statements of station.Store.
