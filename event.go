@@ -18,6 +18,7 @@ const (
 	EventTransactionStarted  EventType = "transaction.started"
 	EventTransactionUpdated  EventType = "transaction.updated"
 	EventTransactionEnded    EventType = "transaction.ended"
+	EventMeterValues         EventType = "meter.values"  // Data: *charging.MeterReport
 	EventStationEvent        EventType = "station.event" // 2.0.1 NotifyEvent, security events
 	EventInvoiceIssued       EventType = "invoice.issued"
 	EventPaymentCaptured     EventType = "payment.captured"

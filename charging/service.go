@@ -317,6 +317,7 @@ func (s *Service) RecordMeterValues(ctx context.Context, m Meter) error {
 		return ladda.Wrap(op, err)
 	}
 	s.checkSeq(ctx, m.StationID, m.TransactionID, prev, m.SeqNo)
+	s.events.Publish(ctx, ladda.Event{Type: ladda.EventMeterValues, StationID: m.StationID, Time: report.At, Data: &report})
 	return nil
 }
 

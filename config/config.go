@@ -58,6 +58,8 @@ type Config struct {
 	WalletMinimum         string         // the least a wallet holds for its driver to start charging
 	HomeCountry           string         // the operator's country: the tax of fees not tied to a station
 	CostUpdateInterval    time.Duration  // how often running costs go to 2.0.1 stations' screens; 0: never
+	LimitRaiseInterval    time.Duration  // least time between two raises of an EVSE's smart-charging limit
+	LimitHorizon          time.Duration  // how long a smart-charging limit holds at a station that lost Ladda
 }
 
 // Field describes one setting: its flag, environment variable, default and meaning.
@@ -133,6 +135,8 @@ var Fields = []Field{
 	{"wallet-currency", "LADDA_WALLET_CURRENCY", "EUR", "the currency of prepaid wallets (ISO 4217)", func(c *Config, v string) error { c.WalletCurrency = v; return nil }},
 	{"wallet-minimum", "LADDA_WALLET_MINIMUM", "0", "the least a prepaid wallet must hold for its driver to start charging", func(c *Config, v string) error { c.WalletMinimum = v; return nil }},
 	{"home-country", "LADDA_HOME_COUNTRY", "", "your country (ISO 3166-1, e.g. SE): subscription fees and other charges not tied to a station are taxed at its rate; empty: such fees carry no tax", func(c *Config, v string) error { c.HomeCountry = v; return nil }},
+	{"limit-raise-interval", "LADDA_LIMIT_RAISE_INTERVAL", "10s", "smart charging: the least time between two raises of an EVSE's limit (lowering is never held back)", durationSetter(func(c *Config) *time.Duration { return &c.LimitRaiseInterval })},
+	{"limit-horizon", "LADDA_LIMIT_HORIZON", "10m", "smart charging: how long a limit holds at a station that loses its connection to Ladda before it falls back to the site's fallback limit; limits are renewed at half of it", durationSetter(func(c *Config) *time.Duration { return &c.LimitHorizon })},
 	{"cost-update-interval", "LADDA_COST_UPDATE_INTERVAL", "5m", "how often the running cost of priced sessions goes to 2.0.1 stations' screens (CostUpdated), when it changed; 0: only at the end", durationSetter(func(c *Config) *time.Duration { return &c.CostUpdateInterval })},
 	{"trusted-proxies", "LADDA_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of your load balancers: their X-Forwarded-For names the client (for sign-in limits and the audit log); empty: trust none", func(c *Config, v string) error {
 		c.TrustedProxies = nil
@@ -303,6 +307,12 @@ func (c Config) Validate() error {
 	}
 	if c.CostUpdateInterval < 0 || (c.CostUpdateInterval > 0 && c.CostUpdateInterval < 30*time.Second) {
 		bad("cost-update-interval", "must be 0 (off) or at least 30s")
+	}
+	if c.LimitRaiseInterval < 100*time.Millisecond || c.LimitRaiseInterval > 10*time.Minute {
+		bad("limit-raise-interval", "must be 100ms to 10m")
+	}
+	if c.LimitHorizon < time.Minute || c.LimitHorizon > 24*time.Hour {
+		bad("limit-horizon", "must be 1m to 24h")
 	}
 	if c.ReservationNoShow < 0 {
 		bad("reservation-no-show", "must not be negative")

@@ -23,6 +23,7 @@ import (
 	"github.com/ladda-csms/ladda/files"
 	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/pki"
+	"github.com/ladda-csms/ladda/smartcharging"
 	"github.com/ladda-csms/ladda/station"
 	"github.com/ladda-csms/ladda/store/sqlite"
 )
@@ -44,6 +45,7 @@ type env struct {
 	charging *charging.Service
 	accounts *account.Service
 	billing  *billing.Service
+	smart    *smartcharging.Service
 	files    *files.Store
 	firmware *firmware.Service
 	pki      *pki.Service
@@ -76,6 +78,7 @@ func openEnv(tb testing.TB) *env {
 		tb.Fatal(err)
 	}
 	e.charging.SetPricer(e.billing)
+	e.smart = smartcharging.NewService(db, e.stations, e.charging, smartcharging.Config{Clock: e.clock})
 	// The links name the file store and URL that serve makes.
 	e.firmware = firmware.NewService(db, e.stations, func(name string, ttl time.Duration) string { return e.files.FirmwareURL(e.url, name, ttl) },
 		e.clock, nil, firmware.Config{})
@@ -110,16 +113,17 @@ func (e *env) serve(tb testing.TB) {
 	log := slog.New(slog.NewTextHandler(e.logs, nil))
 	mux.Handle(files.Path, fs.Handler(log))
 	mux.Handle("/", New(Services{
-		Stations:  e.stations,
-		Charging:  e.charging,
-		Accounts:  e.accounts,
-		Billing:   e.billing,
-		Files:     fs,
-		Firmware:  e.firmware,
-		PKI:       e.pki,
-		PublicURL: srv.URL,
-		Ready:     e.db.Ping,
-		Logger:    log,
+		Stations:      e.stations,
+		Charging:      e.charging,
+		Accounts:      e.accounts,
+		Billing:       e.billing,
+		SmartCharging: e.smart,
+		Files:         fs,
+		Firmware:      e.firmware,
+		PKI:           e.pki,
+		PublicURL:     srv.URL,
+		Ready:         e.db.Ping,
+		Logger:        log,
 	}))
 }
 

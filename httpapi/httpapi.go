@@ -44,6 +44,7 @@ import (
 	"github.com/ladda-csms/ladda/files"
 	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/pki"
+	"github.com/ladda-csms/ladda/smartcharging"
 	"github.com/ladda-csms/ladda/station"
 )
 
@@ -54,6 +55,8 @@ type Services struct {
 	Accounts *account.Service
 	// Billing keeps tariffs and CDRs; nil answers 503 for its endpoints.
 	Billing *billing.Service
+	// SmartCharging keeps sites within their grid limits; nil answers 503 for its endpoints.
+	SmartCharging *smartcharging.Service
 	// Files keeps firmware images and stations' uploads; nil answers 503 for the firmware and
 	// log endpoints.
 	Files *files.Store
@@ -86,6 +89,7 @@ type server struct {
 	charging *charging.Service
 	accounts *account.Service
 	billing  *billing.Service
+	smart    *smartcharging.Service
 	files    *files.Store
 	firmware *firmware.Service
 	pki      *pki.Service
@@ -107,7 +111,7 @@ func New(s Services) http.Handler {
 	if s.Stations == nil || s.Charging == nil || s.Accounts == nil {
 		panic("httpapi.New: Stations, Charging and Accounts are required")
 	}
-	srv := &server{stations: s.Stations, charging: s.Charging, accounts: s.Accounts, billing: s.Billing, files: s.Files, firmware: s.Firmware, pki: s.PKI, public: s.PublicURL, ready: s.Ready, log: s.Logger}
+	srv := &server{stations: s.Stations, charging: s.Charging, accounts: s.Accounts, billing: s.Billing, smart: s.SmartCharging, files: s.Files, firmware: s.Firmware, pki: s.PKI, public: s.PublicURL, ready: s.Ready, log: s.Logger}
 	srv.limits = newLimiter(time.Now)
 	srv.proxies = s.TrustedProxies
 	if srv.log == nil {

@@ -15,7 +15,7 @@ import (
 type Report struct {
 	ID         int64      `json:"id"`
 	StationID  string     `json:"stationId"`
-	Action     string     `json:"action" doc:"The OCPP action the station sent: SecurityEventNotification, FirmwareStatusNotification, SignedFirmwareStatusNotification, DiagnosticsStatusNotification, LogStatusNotification, NotifyEvent (2.0.1) or NotifyDisplayMessages (2.0.1, the answer to a display-message query; its payload's requestId is the query's)."`
+	Action     string     `json:"action" doc:"The OCPP action the station sent: SecurityEventNotification, FirmwareStatusNotification, SignedFirmwareStatusNotification, DiagnosticsStatusNotification, LogStatusNotification, NotifyEvent (2.0.1) NotifyDisplayMessages (2.0.1, the answer to a display-message query; its payload's requestId is the query's) or ReportChargingProfiles (2.0.1, the answer to a charging-profile query)."`
 	Kind       string     `json:"kind,omitempty" doc:"The security event's type, or the trigger of a NotifyEvent's first event; absent for status notifications."`
 	Status     string     `json:"status,omitempty" doc:"The status a firmware, diagnostics or log notification reported; absent for events."`
 	Time       time.Time  `json:"time" doc:"When the station says it happened: the event's timestamp, or when Ladda received a notification that carries none."`
@@ -38,7 +38,7 @@ func viewReport(r *station.Report) Report {
 
 type listReportsInput struct {
 	ID     string `path:"id" maxLength:"48"`
-	Action string `query:"action" enum:"SecurityEventNotification,FirmwareStatusNotification,SignedFirmwareStatusNotification,DiagnosticsStatusNotification,LogStatusNotification,NotifyEvent,NotifyDisplayMessages,NotifyMonitoringReport" doc:"Only reports of this OCPP action."`
+	Action string `query:"action" enum:"SecurityEventNotification,FirmwareStatusNotification,SignedFirmwareStatusNotification,DiagnosticsStatusNotification,LogStatusNotification,NotifyEvent,NotifyDisplayMessages,NotifyMonitoringReport,ReportChargingProfiles" doc:"Only reports of this OCPP action."`
 	Before int64  `query:"before" minimum:"0" doc:"Cursor: the next value of the previous page; only reports older than it."`
 	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/ladda-csms/ladda/ocpp/ocppj"
 	"github.com/ladda-csms/ladda/ocpp/schema"
 	"github.com/ladda-csms/ladda/pki"
+	"github.com/ladda-csms/ladda/smartcharging"
 	"github.com/ladda-csms/ladda/station"
 )
 
@@ -50,6 +51,14 @@ type RouterConfig struct {
 	// PKI signs stations' certificates and checks Plug & Charge certificates; nil: stations'
 	// certificate requests are refused and contract certificates count as unavailable.
 	PKI PKI
+	// SmartCharging takes the needs vehicles report (2.0.1 NotifyEVChargingNeeds); nil: they
+	// are answered Rejected.
+	SmartCharging VehicleNeeds
+}
+
+// VehicleNeeds is what the router needs of smartcharging.Service.
+type VehicleNeeds interface {
+	EVChargingNeeds(ctx context.Context, id ladda.StationID, evseID int, n smartcharging.Needs) (string, error)
 }
 
 // PKI is what the router needs of pki.Service.
@@ -73,6 +82,7 @@ type Router struct {
 	charging  *charging.Service
 	firmware  FirmwareProgress
 	pki       PKI
+	smart     VehicleNeeds
 	validator *schema.Validator
 	log       *slog.Logger
 	clock     ladda.Clock
@@ -91,7 +101,7 @@ var (
 
 // NewRouter returns a Router over the domain services.
 func NewRouter(cfg RouterConfig) *Router {
-	r := &Router{stations: cfg.Stations, charging: cfg.Charging, firmware: cfg.Firmware, pki: cfg.PKI, validator: cfg.Validator, log: cfg.Logger, clock: cfg.Clock}
+	r := &Router{stations: cfg.Stations, charging: cfg.Charging, firmware: cfg.Firmware, pki: cfg.PKI, smart: cfg.SmartCharging, validator: cfg.Validator, log: cfg.Logger, clock: cfg.Clock}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}

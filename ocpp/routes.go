@@ -42,6 +42,8 @@ func routes201() map[string]handler {
 		"LogStatusNotification":      on(logStatus201),
 		"DataTransfer":               on(dataTransfer201),
 		"NotifyDisplayMessages":      on(notifyDisplayMessages201),
+		"NotifyEVChargingNeeds":      on(notifyEVChargingNeeds201),
+		"ReportChargingProfiles":     on(reportChargingProfiles201),
 		"ReservationStatusUpdate":    on(reservationStatus201),
 		"SignCertificate":            on(signCertificate201),
 		"NotifyMonitoringReport":     beforeAccept(on(notifyMonitoringReport201)),

@@ -1,9 +1,10 @@
 // Package smartcharging keeps charging within the limits of the grid: sites with a grid
 // connection, circuits beneath them, the stations and EVSEs on those circuits, and the
-// current each EVSE may draw. For now it holds the model (Grid, Circuit, Wiring, and Tree,
-// which turns them into the allocator's nodes) and the allocator, both pure; the store, the
-// API and the controller that feeds the allocator live values and sends its results to
-// stations as charging profiles come with the rest of the smart-charging issue.
+// current each EVSE may draw. The model (Grid, Circuit, Wiring, capacity limits), the
+// allocator (Allocate, and Compute for a whole site) and price planning (Plan) are pure;
+// Service keeps the model in a Store, follows sessions and what they draw through events,
+// reallocates a site when something changes and sends the results to stations as charging
+// profiles.
 //
 // The rules of allocation, as applied by Allocate:
 //

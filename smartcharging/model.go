@@ -13,13 +13,34 @@ import (
 // single-phase site only the first counts. MarginPercent (0 to 50) is kept free of every limit
 // of the site, for meters that lag and loads that jump. FallbackA is what each EVSE may draw
 // when its station loses its connection to Ladda (sent to stations as their default profile),
-// at least 0.
+// at least 0. VoltageV is the phase-to-neutral voltage that turns watts into amperes (0:
+// 230 V). MeterStationID names a station whose meter (EVSE 0) measures the site's whole
+// connection, EVs included; other loads are then what it measures beyond the EVs. Priorities
+// rank customer groups: a session of a higher-ranked group gets its share first.
 type Grid struct {
-	SiteID        int64      `json:"siteId"`
-	Phases        int        `json:"phases"`
-	LimitA        [3]float64 `json:"limitA"`
-	MarginPercent float64    `json:"marginPercent"`
-	FallbackA     float64    `json:"fallbackA"`
+	SiteID         int64           `json:"siteId"`
+	Phases         int             `json:"phases"`
+	LimitA         [3]float64      `json:"limitA"`
+	MarginPercent  float64         `json:"marginPercent"`
+	FallbackA      float64         `json:"fallbackA"`
+	VoltageV       float64         `json:"voltageV,omitempty"`
+	MeterStationID ladda.StationID `json:"meterStationId,omitempty"`
+	Priorities     []Priority      `json:"priorities,omitempty"`
+}
+
+// Priority ranks a customer group (as tariffs name them: fleet:N, members, an OCPP group id):
+// sessions of the group get Priority; sessions of no listed group get 0.
+type Priority struct {
+	Group    string `json:"group"`
+	Priority int    `json:"priority"`
+}
+
+// Voltage is the grid's phase voltage, 230 V unless set.
+func (g Grid) Voltage() float64 {
+	if g.VoltageV > 0 {
+		return g.VoltageV
+	}
+	return 230
 }
 
 // Circuit is a branch of a site's installation with a limit of its own: a sub-distribution
@@ -36,13 +57,28 @@ type Circuit struct {
 // Wiring is how an EVSE is connected: the circuit it hangs from (0: the site's connection),
 // and which grid phases its own phases L1, L2, L3 are wired to (phase rotation), as OCPP
 // names it: "RST" is the standard order, "STR" starts at the grid's L2, and so on; a
-// single-phase EVSE uses only its first.
+// single-phase EVSE uses only its first. MinA and MaxA bound the current per phase the EVSE
+// offers (0: 6 A and 32 A, IEC 61851's usual range).
 type Wiring struct {
 	StationID ladda.StationID `json:"stationId"`
 	EVSEID    int             `json:"evseId"`
 	CircuitID int64           `json:"circuitId,omitempty"`
 	Rotation  string          `json:"rotation"`
 	Phases    int             `json:"phases"`
+	MinA      float64         `json:"minA,omitempty"`
+	MaxA      float64         `json:"maxA,omitempty"`
+}
+
+// Bounds returns the EVSE's lowest and highest current per phase, defaults filled in.
+func (w Wiring) Bounds() (minA, maxA float64) {
+	minA, maxA = w.MinA, w.MaxA
+	if minA <= 0 {
+		minA = 6
+	}
+	if maxA <= 0 {
+		maxA = 32
+	}
+	return minA, max(minA, maxA)
 }
 
 // rotations maps OCPP's phase rotations to the grid phases of an EVSE's L1, L2, L3.
@@ -78,6 +114,15 @@ func (g Grid) Check() error {
 		return ladda.Errorf(ladda.Invalid, op, "the safety margin is 0 to 50 %%")
 	case g.FallbackA < 0 || math.IsNaN(g.FallbackA):
 		return ladda.Errorf(ladda.Invalid, op, "the fallback limit is not negative")
+	case g.VoltageV != 0 && (g.VoltageV < 100 || g.VoltageV > 500 || math.IsNaN(g.VoltageV)):
+		return ladda.Errorf(ladda.Invalid, op, "the phase voltage is 100 to 500 V")
+	}
+	seen := map[string]bool{}
+	for _, p := range g.Priorities {
+		if p.Group == "" || seen[p.Group] {
+			return ladda.Errorf(ladda.Invalid, op, "each priority names a different customer group")
+		}
+		seen[p.Group] = true
 	}
 	for p := range g.Phases {
 		if g.LimitA[p] <= 0 || math.IsNaN(g.LimitA[p]) || g.LimitA[p] > 1e5 {

@@ -88,6 +88,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	chargingSvc.SetPricer(billingSvc)
 	chargingSvc.SetAdmission(billingSvc)
+	smart := newSmartCharging(cfg, db, stations, chargingSvc, billingSvc, log)
 
 	validator, err := schema.New()
 	if err != nil {
@@ -138,7 +139,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	certificates := pki.NewService(db, ca, stations, pkiOptions)
 
-	router := ocpp.NewRouter(ocpp.RouterConfig{Stations: stations, Charging: chargingSvc, Firmware: campaigns, PKI: certificates, Validator: validator, Logger: log})
+	router := ocpp.NewRouter(ocpp.RouterConfig{Stations: stations, Charging: chargingSvc, Firmware: campaigns, PKI: certificates, SmartCharging: smart, Validator: validator, Logger: log})
 	gw, err := gateway.New(gateway.Config{
 		Authenticator: router,
 		Dispatcher:    router,
@@ -165,6 +166,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Stations:       stations,
 		Charging:       chargingSvc,
 		Billing:        billingSvc,
+		SmartCharging:  smart,
 		Accounts:       accounts,
 		Files:          fileStore,
 		Firmware:       campaigns,
@@ -238,6 +240,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}, log)
 	})
 	wg.Go(func() { flushEvery(background, time.Minute, billingSvc.RunCampaigns, log) })
+	managed := events.Subscribe(65536, smartEvents)
+	wg.Go(func() { smart.Run(background, managed.C) })
 	if cfg.CostUpdateInterval > 0 {
 		wg.Go(func() {
 			flushEvery(background, cfg.CostUpdateInterval, func(ctx context.Context) error {
@@ -278,6 +282,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	notices.Close()
 	billed.Close()
+	managed.Close()
 	stopBackground()
 	wg.Wait()
 	if e := accounts.Flush(shutdownCtx); e != nil {

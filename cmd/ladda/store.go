@@ -16,6 +16,7 @@ import (
 	"github.com/ladda-csms/ladda/config"
 	"github.com/ladda-csms/ladda/firmware"
 	"github.com/ladda-csms/ladda/pki"
+	"github.com/ladda-csms/ladda/smartcharging"
 	"github.com/ladda-csms/ladda/station"
 	"github.com/ladda-csms/ladda/store/postgres"
 	"github.com/ladda-csms/ladda/store/sqlite"
@@ -32,6 +33,7 @@ type store interface {
 	billing.Store
 	billing.Payments
 	billing.Campaigns
+	smartcharging.Store
 	Ping(ctx context.Context) error
 	Secret(ctx context.Context, name string, size int) ([]byte, error)
 	Reseal(ctx context.Context) (int, error)
