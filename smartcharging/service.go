@@ -450,7 +450,7 @@ func (s *Service) measured(ctx context.Context, m *charging.MeterReport) {
 	}
 	l.seenAt = now
 	if s.dirty[l.siteID] {
-		s.pokeLocked()
+		s.poke()
 	}
 }
 
@@ -521,8 +521,6 @@ func (s *Service) poke() {
 	default:
 	}
 }
-
-func (s *Service) pokeLocked() { s.poke() }
 
 func (s *Service) markAll() {
 	s.mu.Lock()
