@@ -559,7 +559,18 @@ type Allocation struct {
 	CapacityKW  *float64           `json:"capacityKW,omitempty" doc:"The capacity limit in force now (schedule or demand response), if any."`
 	OtherA      []float64          `json:"otherA" doc:"What the site's other loads draw per phase."`
 	Sessions    []AllocatedSession `json:"sessions"`
+	Reserved    []ReservedEVSE     `json:"reserved" doc:"The room kept for EVSEs Ladda cannot steer in time: idle ones, where a car may start at the fallback limit before Ladda hears of it, and sessions at offline stations."`
 	AllocatedAt *time.Time         `json:"allocatedAt,omitempty"`
+	Warnings    []string           `json:"warnings,omitempty" doc:"What in the site's model puts it at risk, such as a fallback limit that all EVSEs together could not draw without overloading the site."`
+}
+
+// ReservedEVSE is room the allocation keeps for an EVSE.
+type ReservedEVSE struct {
+	StationID string  `json:"stationId"`
+	EVSEID    int     `json:"evseId"`
+	CurrentA  float64 `json:"currentA" doc:"The current kept free on each of its phases."`
+	Phases    int     `json:"phases"`
+	Why       string  `json:"why" enum:"idle,offline" doc:"idle: no session, a car may start at the fallback limit; offline: a session at a station that is not connected."`
 }
 
 type allocationOutput struct {
@@ -579,6 +590,10 @@ func (s *server) getAllocation(ctx context.Context, in *idInput) (*allocationOut
 	if v.CapacityW != nil {
 		kw := *v.CapacityW / 1000
 		out.CapacityKW = &kw
+	}
+	out.Reserved, out.Warnings = make([]ReservedEVSE, 0, len(v.Reserved)), v.Warnings
+	for _, x := range v.Reserved {
+		out.Reserved = append(out.Reserved, ReservedEVSE{StationID: string(x.StationID), EVSEID: x.EVSEID, CurrentA: x.CurrentA, Phases: x.Phases, Why: x.Why})
 	}
 	for _, x := range v.Sessions {
 		out.Sessions = append(out.Sessions, AllocatedSession{StationID: string(x.StationID), EVSEID: x.EVSEID, TransactionID: int64(x.TransactionID), Priority: x.Priority,

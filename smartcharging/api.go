@@ -2,6 +2,7 @@ package smartcharging
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -421,12 +422,17 @@ type SessionView struct {
 
 // SiteView is a site's allocation now.
 type SiteView struct {
-	SiteID      int64         `json:"siteId"`
-	Grid        Grid          `json:"grid"`
-	CapacityW   *float64      `json:"capacityW,omitempty"`
-	OtherA      []float64     `json:"otherA"`
-	Sessions    []SessionView `json:"sessions"`
-	AllocatedAt *time.Time    `json:"allocatedAt,omitempty"`
+	SiteID    int64         `json:"siteId"`
+	Grid      Grid          `json:"grid"`
+	CapacityW *float64      `json:"capacityW,omitempty"`
+	OtherA    []float64     `json:"otherA"`
+	Sessions  []SessionView `json:"sessions"`
+	// Reserved is the room the allocation keeps for EVSEs it cannot steer in time: idle ones,
+	// where a car may start at the fallback limit, and sessions at offline stations.
+	Reserved    []Fixed    `json:"reserved"`
+	AllocatedAt *time.Time `json:"allocatedAt,omitempty"`
+	// Warnings name what in the model puts the site at risk.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // The states of a session in the views.
@@ -468,6 +474,24 @@ func (s *Service) Allocation(ctx context.Context, siteID int64) (*SiteView, erro
 		v.Sessions = append(v.Sessions, s.sessionView(e, l, allocated[e]))
 	}
 	slices.SortFunc(v.Sessions, func(a, b SessionView) int { return strings.Compare(a.EVSE.String(), b.EVSE.String()) })
+	v.Reserved = append([]Fixed{}, st.fixed...)
+	var evses []EVSE
+	for id, list := range st.evses {
+		for _, n := range list {
+			evses = append(evses, EVSE{id, n})
+		}
+	}
+	draw := FallbackDraw(st.grid, st.wirings, evses)
+	var over []string
+	for p := range st.grid.Phases {
+		if limit := st.grid.LimitA[p] * (1 - st.grid.MarginPercent/100); draw[p] > limit {
+			over = append(over, fmt.Sprintf("%g A on L%d, which allows %g A", draw[p], p+1, limit))
+		}
+	}
+	if len(over) > 0 {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("should the stations lose Ladda, the site's %d EVSEs at the fallback limit of %g A would draw %s: lower the fallback limit",
+			len(evses), st.grid.FallbackA, strings.Join(over, "; ")))
+	}
 	return v, nil
 }
 

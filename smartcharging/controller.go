@@ -3,7 +3,9 @@ package smartcharging
 import (
 	"context"
 	"errors"
+	"maps"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -26,6 +28,7 @@ func (s *Service) runSite(ctx context.Context, siteID int64) {
 	}()
 	now := s.o.Clock.Now()
 	s.plan(ctx, siteID, now)
+	s.readEVSEs(ctx, siteID, now)
 	in, ok := s.snapshot(siteID, now)
 	if !ok {
 		return
@@ -37,7 +40,7 @@ func (s *Service) runSite(ctx context.Context, siteID int64) {
 	}
 	s.mu.Lock()
 	if st := s.sites[siteID]; st != nil {
-		st.last, st.lastAt = limits, now
+		st.last, st.fixed, st.lastAt = limits, in.Fixed, now
 	}
 	var lower, raise []send
 	for _, lim := range limits {
@@ -191,14 +194,15 @@ func (s *Service) snapshot(siteID int64, now time.Time) (SiteInput, bool) {
 			}
 		}
 		if p := s.placed[e.StationID]; !p.connected {
+			// It keeps its limit until the limit runs out, then takes the fallback.
 			assumed := st.grid.FallbackA
 			if l.sent && now.Sub(l.sentAt) < s.o.Horizon {
-				assumed = l.offered
+				assumed = max(assumed, l.offered)
 			}
 			if len(l.draw) > 0 {
 				assumed = max(assumed, maxOf(l.draw))
 			}
-			in.Fixed = append(in.Fixed, Fixed{EVSE: e, CurrentA: assumed, Phases: max(len(l.draw), phasesOf(l, w))})
+			in.Fixed = append(in.Fixed, Fixed{EVSE: e, CurrentA: assumed, Phases: max(len(l.draw), phasesOf(l, w)), Why: FixedOffline})
 			continue
 		}
 		sess := Session{EVSE: e, TransactionID: l.tx.ID, Priority: l.priority, DrawA: l.draw, Hold: l.hold}
@@ -210,12 +214,37 @@ func (s *Service) snapshot(siteID int64, now time.Time) (SiteInput, bool) {
 		}
 		in.Sessions = append(in.Sessions, sess)
 	}
+	in.Fixed = append(in.Fixed, s.idle(st)...)
 	if st.meterA != nil {
 		for p := range min(len(st.meterA), Phases) {
 			in.OtherA[p] = max(st.meterA[p]-evDraw[p], 0)
 		}
 	}
 	return in, true
+}
+
+// idle keeps the fallback limit free for every EVSE of the site without a session: a car
+// that arrives there starts at the fallback before Ladda hears of it and gives it a limit.
+// The caller holds s.mu.
+func (s *Service) idle(st *site) []Fixed {
+	if st.grid.FallbackA <= 0 {
+		return nil
+	}
+	var out []Fixed
+	for _, id := range slices.Sorted(maps.Keys(st.evses)) {
+		for _, n := range st.evses[id] {
+			e := EVSE{id, n}
+			if s.sessions[e] != nil {
+				continue
+			}
+			w, ok := wiringOf(st.wirings, e)
+			if !ok {
+				w.Phases = 3
+			}
+			out = append(out, Fixed{EVSE: e, CurrentA: st.grid.FallbackA, Phases: w.Phases, Why: FixedIdle})
+		}
+	}
+	return out
 }
 
 func phasesOf(l *live, w Wiring) int {

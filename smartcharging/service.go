@@ -18,6 +18,7 @@ import (
 type Stations interface {
 	Station(ctx context.Context, id ladda.StationID) (*station.Station, error)
 	Site(ctx context.Context, id int64) (*station.Site, error)
+	Stations(ctx context.Context, f station.Filter) ([]*station.Station, error)
 	Execute(ctx context.Context, id ladda.StationID, cmd station.Command, requestedBy string) (*station.CommandRecord, error)
 	ForgetTransactionProfiles(ctx context.Context, id ladda.StationID, stationTxID string) error
 }
@@ -120,7 +121,12 @@ type site struct {
 	otherA   [Phases]float64 // what other loads draw, per grid phase
 	meterA   []float64       // what the site meter last measured, per phase; nil: none
 	last     []Limit         // the last allocation
+	fixed    []Fixed         // what it kept room for
 	lastAt   time.Time
+
+	// evses lists the EVSEs of each station at the site, as read at evsesAt.
+	evses   map[ladda.StationID][]int
+	evsesAt time.Time
 }
 
 // live is a session the service follows.
@@ -256,13 +262,78 @@ func (s *Service) reloadSite(ctx context.Context, siteID int64) error {
 	}
 	s.mu.Lock()
 	if old := s.sites[siteID]; old != nil {
-		st.otherA, st.meterA, st.last, st.lastAt = old.otherA, old.meterA, old.last, old.lastAt
+		st.otherA, st.meterA, st.last, st.fixed, st.lastAt = old.otherA, old.meterA, old.last, old.fixed, old.lastAt
+		st.evses, st.evsesAt = old.evses, old.evsesAt
 	}
 	s.sites[siteID] = st
 	s.dirty[siteID] = true
 	s.mu.Unlock()
 	s.poke()
 	return nil
+}
+
+// readEVSEs reads which stations stand at a site and their EVSEs, when it last did so a
+// minute ago or more: stations are moved between sites, and report their EVSEs, rarely.
+func (s *Service) readEVSEs(ctx context.Context, siteID int64, now time.Time) {
+	s.mu.Lock()
+	st := s.sites[siteID]
+	fresh := st == nil || (st.evses != nil && now.Sub(st.evsesAt) < time.Minute)
+	s.mu.Unlock()
+	if fresh {
+		return
+	}
+	evses := map[ladda.StationID][]int{}
+	f := station.Filter{SiteID: siteID, Limit: 1000}
+	for {
+		list, err := s.stations.Stations(ctx, f)
+		if err != nil {
+			s.o.Logger.Warn("smart charging: listing a site's stations", "site", siteID, "err", err)
+			return
+		}
+		s.mu.Lock()
+		for _, x := range list {
+			ids := []int{}
+			for _, e := range x.EVSEs {
+				if e.ID > 0 {
+					ids = append(ids, e.ID)
+				}
+			}
+			evses[x.ID] = ids
+			if _, ok := s.placed[x.ID]; !ok {
+				s.placed[x.ID] = placement{siteID: siteID, connected: x.Connected, at: now}
+			}
+		}
+		s.mu.Unlock()
+		if len(list) < f.Limit {
+			break
+		}
+		f.After = list[len(list)-1].ID
+	}
+	s.mu.Lock()
+	if st := s.sites[siteID]; st != nil {
+		st.evses, st.evsesAt = evses, now
+	}
+	s.mu.Unlock()
+}
+
+// evseSeen adds an EVSE that reported its status to its site's EVSEs, so that the fallback
+// limit is kept free for it from now on.
+func (s *Service) evseSeen(ctx context.Context, e EVSE) {
+	p, ok := s.place(ctx, e.StationID)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	st := s.sites[p.siteID]
+	known := st == nil || st.evses == nil || slices.Contains(st.evses[e.StationID], e.EVSEID)
+	if !known {
+		st.evses[e.StationID] = append(st.evses[e.StationID], e.EVSEID)
+		s.dirty[p.siteID] = true
+	}
+	s.mu.Unlock()
+	if !known {
+		s.poke()
+	}
 }
 
 // Handle takes one event into account.
@@ -279,6 +350,10 @@ func (s *Service) Handle(ctx context.Context, e ladda.Event) {
 	case ladda.EventMeterValues:
 		if m, ok := e.Data.(*charging.MeterReport); ok {
 			s.measured(ctx, m)
+		}
+	case ladda.EventConnectorStatus:
+		if c, ok := e.Data.(station.StatusChange); ok && c.EVSEID > 0 {
+			s.evseSeen(ctx, EVSE{c.StationID, c.EVSEID})
 		}
 	case ladda.EventStationConnected, ladda.EventStationBooted:
 		s.connected(ctx, e.StationID)

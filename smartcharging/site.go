@@ -36,13 +36,21 @@ type Session struct {
 	Hold bool
 }
 
-// Fixed is an EVSE that cannot be told a new limit now (its station is offline, or refused
-// the last one): the allocation keeps room for CurrentA on each of its phases.
+// Fixed is an EVSE the allocation keeps room for, CurrentA on each of its phases, because
+// it cannot be told a new limit in time: an idle EVSE, where a car may start at the fallback
+// limit before Ladda hears of it, or a session at a station that is offline.
 type Fixed struct {
 	EVSE
-	CurrentA float64
-	Phases   int
+	CurrentA float64 `json:"currentA"`
+	Phases   int     `json:"phases"`
+	Why      string  `json:"why"` // FixedIdle or FixedOffline
 }
+
+// Why an EVSE is Fixed.
+const (
+	FixedIdle    = "idle"
+	FixedOffline = "offline"
+)
 
 // SiteInput is everything a site's allocation is computed from.
 type SiteInput struct {
@@ -173,6 +181,30 @@ func Compute(in SiteInput) ([]Limit, error) {
 		out[i].LimitA = float64(mA[i]) / 1000
 	}
 	return out, nil
+}
+
+// FallbackDraw is what the EVSEs would draw on each grid phase if each took the fallback
+// limit on all its phases: what the site must bear when its stations lose Ladda. EVSEs
+// without wiring take 3 phases, RST.
+func FallbackDraw(g Grid, wirings []Wiring, evses []EVSE) [Phases]float64 {
+	var out [Phases]float64
+	for _, e := range evses {
+		w, ok := wiringOf(wirings, e)
+		if !ok {
+			w = Wiring{Rotation: "RST", Phases: 3}
+		}
+		phases, err := w.GridPhases(w.Phases)
+		if g.Phases == 1 {
+			phases, err = []int{0}, nil
+		}
+		if err != nil {
+			continue
+		}
+		for _, p := range phases {
+			out[p] += g.FallbackA
+		}
+	}
+	return out
 }
 
 // checkShape is Check without the rule that limits be positive: a capacity cap may bring a

@@ -227,3 +227,27 @@ func TestCapacityAt(t *testing.T) {
 		t.Errorf("without limits: %v", got)
 	}
 }
+
+// TestFallbackDraw: each EVSE at the fallback limit loads the grid phases its wiring puts it
+// on; a single-phase site carries everything on its one phase.
+func TestFallbackDraw(t *testing.T) {
+	a, b, c := EVSE{"CP", 1}, EVSE{"CP", 2}, EVSE{"CP", 3}
+	wirings := []Wiring{
+		{StationID: "CP", EVSEID: 2, Rotation: "STR", Phases: 1},
+		{StationID: "CP", EVSEID: 3, Rotation: "TRS", Phases: 2},
+	}
+	three := Grid{Phases: 3, FallbackA: 6}
+	if got, want := FallbackDraw(three, wirings, []EVSE{a, b}), [Phases]float64{6, 12, 6}; got != want {
+		t.Errorf("three phases: %v, want %v", got, want)
+	}
+	if got, want := FallbackDraw(three, wirings, []EVSE{b, c}), [Phases]float64{6, 6, 6}; got != want {
+		t.Errorf("three phases: %v, want %v", got, want)
+	}
+	one := Grid{Phases: 1, FallbackA: 6}
+	if got, want := FallbackDraw(one, wirings, []EVSE{a, b, c}), [Phases]float64{18, 0, 0}; got != want {
+		t.Errorf("one phase: %v, want %v", got, want)
+	}
+	if got := FallbackDraw(three, nil, nil); got != [Phases]float64{} {
+		t.Errorf("no EVSEs: %v", got)
+	}
+}

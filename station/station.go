@@ -156,6 +156,7 @@ type Filter struct {
 	Registration *Registration
 	Connected    *bool
 	OrgID        int64           // 0: every organisation
+	SiteID       int64           // 0: every site
 	After        ladda.StationID // keyset pagination: only IDs greater than this
 	Limit        int             // 0 means the store's default (100)
 }

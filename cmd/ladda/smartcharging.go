@@ -40,7 +40,7 @@ func newSmartCharging(cfg config.Config, db smartcharging.Store, stations *stati
 // smartEvents are the events load management follows.
 func smartEvents(e ladda.Event) bool {
 	switch e.Type {
-	case ladda.EventTransactionStarted, ladda.EventTransactionEnded, ladda.EventMeterValues,
+	case ladda.EventTransactionStarted, ladda.EventTransactionEnded, ladda.EventMeterValues, ladda.EventConnectorStatus,
 		ladda.EventStationConnected, ladda.EventStationBooted, ladda.EventStationDisconnected:
 		return true
 	}

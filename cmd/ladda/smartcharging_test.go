@@ -125,3 +125,139 @@ func TestSmartChargingEndToEnd(t *testing.T) {
 		t.Errorf("the allocation still holds %d sessions", len(alloc.Sessions))
 	}
 }
+
+// TestSmartChargingArrivals: cars arrive one after another at a site that is already full,
+// and each starts at the site's fallback limit before Ladda has heard of it. Ladda keeps the
+// fallback free for every idle EVSE, so the cars together never draw more than the site's
+// 100 A, not even in the moment between a car's arrival and its first limit.
+func TestSmartChargingArrivals(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--limit-raise-interval", "200ms")
+	var site struct {
+		ID int64 `json:"id"`
+	}
+	s.mustCall(t, 201, "POST", "/api/v1/sites", map[string]any{"name": "Arrivals", "country": "SE", "timeZone": "Europe/Stockholm"}, &site)
+	grid := fmt.Sprint("/api/v1/sites/", site.ID, "/grid")
+	alloc := fmt.Sprint("/api/v1/sites/", site.ID, "/allocation")
+	s.mustCall(t, 200, "PUT", grid, map[string]any{"limitA": []float64{100}, "fallbackA": 8}, nil)
+
+	const stations, needWh = 5, 1200
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var list []*ocpptest.Station
+	for i := range stations {
+		id := fmt.Sprintf("AR-%d", i)
+		s.register(t, id, "s3cret-pass-smart")
+		s.mustCall(t, 200, "PATCH", "/api/v1/stations/"+id, map[string]any{"siteId": site.ID}, nil)
+		version := ocpptest.V16
+		if i%2 == 1 {
+			version = ocpptest.V201
+		}
+		st, err := ocpptest.New(ocpptest.Config{URL: s.WSURL, ID: id, Password: "s3cret-pass-smart", Version: version, Connectors: 2,
+			MeterInterval: 100 * time.Millisecond, DisableHeartbeat: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if err := st.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+		list = append(list, st)
+	}
+
+	// Ladda keeps 8 A free for each of the ten idle EVSEs. Ten EVSEs at 8 A fit the site, so
+	// there is no warning; at 12 A they would not.
+	var view struct {
+		Reserved []struct {
+			CurrentA float64 `json:"currentA"`
+			Why      string  `json:"why"`
+		} `json:"reserved"`
+		Warnings []string `json:"warnings"`
+		Sessions []struct {
+			State string `json:"state"`
+		} `json:"sessions"`
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.mustCall(t, 200, "GET", alloc, nil, &view); len(view.Reserved) < 2*stations && time.Now().Before(deadline); s.mustCall(t, 200, "GET", alloc, nil, &view) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(view.Reserved) != 2*stations || view.Reserved[0].CurrentA != 8 || view.Reserved[0].Why != "idle" || len(view.Warnings) != 0 {
+		t.Fatalf("before any car: reserved %+v, warnings %q; want 10 idle EVSEs at 8 A and no warning", view.Reserved, view.Warnings)
+	}
+	s.mustCall(t, 200, "PUT", grid, map[string]any{"limitA": []float64{100}, "fallbackA": 12}, nil)
+	if s.mustCall(t, 200, "GET", alloc, nil, &view); len(view.Warnings) != 1 {
+		t.Errorf("ten EVSEs at a 12 A fallback on 100 A: warnings %q, want one", view.Warnings)
+	}
+	s.mustCall(t, 200, "PUT", grid, map[string]any{"limitA": []float64{100}, "fallbackA": 8}, nil)
+
+	var (
+		mu       sync.Mutex
+		sessions []*ocpptest.Session
+		peak     float64
+		cars     sync.WaitGroup
+	)
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			mu.Lock()
+			var sum float64
+			for _, x := range sessions {
+				sum += x.CurrentA()
+			}
+			peak = max(peak, sum)
+			mu.Unlock()
+		}
+	}()
+	errs := make(chan error, 2*stations)
+	for i, st := range list {
+		for c := 1; c <= 2; c++ {
+			tag := fmt.Sprintf("ARR-%d-%d", i, c)
+			s.token(t, tag)
+			sess, err := st.StartSession(ctx, c, tag)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			sessions = append(sessions, sess)
+			mu.Unlock()
+			cars.Go(func() {
+				errs <- sess.Drive(ctx, ocpptest.Car{MaxA: 32, Phases: 3, NeedWh: needWh, LeaveWhenFull: true, Speed: 200})
+			})
+			// The next car comes once this one has its limit: the site is full when it does.
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				if a, ok := st.Limit(c); ok && a != 8 {
+					break
+				}
+			}
+		}
+	}
+	cars.Wait()
+	close(done)
+	<-sampled
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a car: %v", err)
+		}
+	}
+	if peak > 100.001 {
+		t.Errorf("the cars drew %.1f A at once on each phase; the site has 100 A", peak)
+	}
+	if peak < 60 {
+		t.Errorf("the cars drew at most %.1f A together: the site was hardly used", peak)
+	}
+	for i, x := range sessions {
+		if got := x.EnergyWh(); got < needWh-0.5 {
+			t.Errorf("car %d got %.0f Wh, wanted %d", i, got, needWh)
+		}
+	}
+}

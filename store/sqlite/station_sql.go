@@ -20,8 +20,9 @@ var stationQueries = sqldb.StationQueries{
 		WHERE s.id = ?1
 		ORDER BY c.evse_id, c.connector_id`,
 
-	List:      stationList(`true`),
-	ListOfOrg: stationList(`org_id = ?5`),
+	List:       stationList(`true`),
+	ListOfOrg:  stationList(`org_id = ?5`),
+	ListOfSite: stationList(`site_id = ?6`),
 
 	Exists: `SELECT 1 FROM stations WHERE id = ?1`,
 
@@ -85,6 +86,7 @@ func stationList(lead string) string {
 			  AND (?2 IS NULL OR registration = ?2)
 			  AND (?3 IS NULL OR connected = ?3)
 			  AND (?5 IS NULL OR org_id = ?5)
+			  AND (?6 IS NULL OR site_id = ?6)
 			ORDER BY id
 			LIMIT ?4
 		) s LEFT JOIN connectors c ON c.station_id = s.id

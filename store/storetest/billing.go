@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -78,6 +79,20 @@ func testSites(t *testing.T, open func(t *testing.T) Store) {
 	}
 	if st := MustStation(t, s, "SITE-1"); st.SiteID != a.ID {
 		t.Errorf("station's site = %d, want %d", st.SiteID, a.ID)
+	}
+	MustCreateStation(t, s, "SITE-2")
+	for _, c := range []struct {
+		f    station.Filter
+		want []ladda.StationID
+	}{{station.Filter{SiteID: a.ID}, []ladda.StationID{"SITE-1"}}, {station.Filter{SiteID: a.ID, OrgID: -1}, nil}, {station.Filter{SiteID: -1}, nil}} {
+		list, err := s.Stations(ctx, c.f)
+		var got []ladda.StationID
+		for _, st := range list {
+			got = append(got, st.ID)
+		}
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("Stations(%+v) = %v, %v; want %v", c.f, got, err, c.want)
+		}
 	}
 	none := int64(12345)
 	if _, err := s.UpdateStation(ctx, "SITE-1", station.Update{SiteID: &none}, at(time.Minute)); !ladda.IsKind(err, ladda.NotFound) {

@@ -110,13 +110,17 @@ type StationQueries struct {
 	// connector (one row with NULL connector columns if it has none), ordered by EVSE and
 	// connector.
 	Get string
-	// List (after, registration nullable, connected nullable, limit, org_id nullable) returns
+	// List (after, registration nullable, connected nullable, limit, org_id nullable,
+	// site_id nullable) returns
 	// the stations with id > after that match, as Get does, ordered by station id, EVSE,
 	// connector; limit counts stations, not rows.
 	List string `sqldb:"read"`
 	// ListOfOrg is List for the stations of one organisation (org_id not NULL), served by an
 	// index of org_id.
 	ListOfOrg string `sqldb:"read"`
+	// ListOfSite is List for the stations at one site (site_id not NULL), served by an index
+	// of site_id.
+	ListOfSite string `sqldb:"read"`
 	// Exists (id) returns one row if the station exists.
 	Exists string
 	// Update (id, description nullable, registration nullable, set_credential bool,

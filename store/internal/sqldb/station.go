@@ -71,10 +71,13 @@ func (db *DB) Stations(ctx context.Context, f station.Filter) ([]*station.Statio
 		connected = *f.Connected
 	}
 	text := db.q.Station.List
-	if f.OrgID != 0 {
+	switch {
+	case f.SiteID != 0:
+		text = db.q.Station.ListOfSite
+	case f.OrgID != 0:
 		text = db.q.Station.ListOfOrg
 	}
-	rows, err := db.reader().query(ctx, text, string(f.After), nullString(f.Registration), connected, limit(f.Limit), nullID(f.OrgID))
+	rows, err := db.reader().query(ctx, text, string(f.After), nullString(f.Registration), connected, limit(f.Limit), nullID(f.OrgID), nullID(f.SiteID))
 	if err != nil {
 		return nil, db.wrap("Stations", err)
 	}
