@@ -394,10 +394,26 @@ func (s *Service) EVChargingNeeds(ctx context.Context, id ladda.StationID, evseI
 	s.mu.Lock()
 	l := s.sessions[EVSE{id, evseID}]
 	s.mu.Unlock()
-	if l == nil {
-		return "Rejected", nil
+	if l != nil {
+		n.TransactionID = l.tx.ID
+	} else {
+		// The station may tell the needs before Ladda's event of the session's start has
+		// reached the service: the transaction itself is stored already.
+		active := true
+		list, err := s.txs.Transactions(ctx, charging.TransactionFilter{StationID: &id, Active: &active, Limit: 100})
+		if err != nil {
+			return "", err
+		}
+		for _, tx := range list {
+			if tx.EVSEID == evseID {
+				n.TransactionID = tx.ID
+			}
+		}
+		if n.TransactionID == 0 {
+			return "Rejected", nil
+		}
 	}
-	n.TransactionID, n.Source = l.tx.ID, "station"
+	n.Source = "station"
 	if err := s.SetNeeds(ctx, &n); err != nil {
 		if ladda.IsKind(err, ladda.Invalid) || ladda.IsKind(err, ladda.Conflict) {
 			return "Rejected", nil

@@ -406,11 +406,7 @@ func (s *Service) follow(ctx context.Context, tx *charging.Transaction) {
 	if !ok || !tx.Active() || !s.managed(p.siteID) {
 		return
 	}
-	l := &live{tx: tx, siteID: p.siteID, energyWh: tx.EnergyWh()}
-	if n, err := s.store.Needs(ctx, tx.ID); err == nil {
-		l.needs = n
-	}
-	l.priority = s.priority(ctx, p.siteID, tx)
+	l := &live{tx: tx, siteID: p.siteID, energyWh: tx.EnergyWh(), priority: s.priority(ctx, p.siteID, tx)}
 	e := EVSE{tx.StationID, tx.EVSEID}
 	s.mu.Lock()
 	if old := s.sessions[e]; old != nil && old.tx.ID == tx.ID {
@@ -419,6 +415,15 @@ func (s *Service) follow(ctx context.Context, tx *charging.Transaction) {
 	s.sessions[e] = l
 	s.dirty[p.siteID] = true
 	s.mu.Unlock()
+	// The needs are read once the session is in the map: SetNeeds stores them before it
+	// looks there, so needs set at any moment reach the session one way or the other.
+	if n, err := s.store.Needs(ctx, tx.ID); err == nil {
+		s.mu.Lock()
+		if l.needs == nil || n.UpdatedAt.After(l.needs.UpdatedAt) {
+			l.needs = n
+		}
+		s.mu.Unlock()
+	}
 	s.poke()
 }
 

@@ -556,7 +556,6 @@ func TestSmartChargingPriceHold(t *testing.T) {
 // (NotifyEVChargingNeeds) the moment the station has its answer to TransactionEvent Started:
 // Ladda accepts every one and keeps them with the transaction.
 func TestSmartChargingNeedsRightAfterStart(t *testing.T) {
-	t.Skip("bug: smartcharging.Service.EVChargingNeeds answers Rejected to needs that arrive before the service has seen the transaction's start on its event bus")
 	t.Parallel()
 	s := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
