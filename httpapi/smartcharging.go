@@ -670,9 +670,28 @@ type Vehicle struct {
 	LimitA        *float64     `json:"limitA,omitempty" doc:"The limit per phase its station accepted last."`
 	Needs         *StoredNeeds `json:"needs,omitempty"`
 	RemainingWh   *float64     `json:"remainingWh,omitempty" doc:"Energy it still wants, where known."`
-	DoneAt        *time.Time   `json:"doneAt,omitempty" doc:"Estimated time it is full or has what it asked for: at the power now, by its price plan, or from the pace of its state of charge."`
+	DoneAt        *time.Time   `json:"doneAt,omitempty" doc:"Estimated time it is full or has what it asked for: by its price plan, by its own plan (evSchedule), at the power now, or from the pace of its state of charge."`
 	Plan          []Window     `json:"plan,omitempty"`
+	EVSchedule    *EVSchedule  `json:"evSchedule,omitempty" doc:"The vehicle's own charging plan (ISO 15118, 2.0.1 NotifyEVChargingSchedule), when it sent one."`
 	MeasuredAt    *time.Time   `json:"measuredAt,omitempty"`
+}
+
+// EVSchedule is how an ISO 15118 vehicle plans to charge within the limit it was given.
+type EVSchedule struct {
+	Start      time.Time        `json:"start" doc:"When its first period starts."`
+	Duration   *int             `json:"duration,omitempty" doc:"Seconds; absent: the last period lasts."`
+	RateUnit   string           `json:"rateUnit" enum:"A,W" doc:"The unit of the limits: amperes per phase or watts."`
+	Periods    []SchedulePeriod `json:"periods" nullable:"false"`
+	Accepted   bool             `json:"accepted" doc:"Whether it kept within Ladda's limit when it came. Ladda plans with an accepted schedule only; it answers another Rejected and sends the limit again."`
+	ReceivedAt time.Time        `json:"receivedAt"`
+}
+
+func viewEVSchedule(ev *smartcharging.EVSchedule) *EVSchedule {
+	if ev == nil {
+		return nil
+	}
+	return &EVSchedule{Start: ev.Start.UTC(), Duration: ev.Schedule.Duration, RateUnit: ev.Schedule.RateUnit, Periods: viewPeriods(ev.Schedule.Periods),
+		Accepted: ev.Accepted, ReceivedAt: ev.ReceivedAt.UTC()}
 }
 
 type vehicleOutput struct {
@@ -693,5 +712,5 @@ func (s *server) getVehicle(ctx context.Context, in *idInput) (*vehicleOutput, e
 	}
 	return &vehicleOutput{Body: Vehicle{TransactionID: int64(v.TransactionID), StationID: string(v.StationID), EVSEID: v.EVSEID, Active: v.Active, State: v.State,
 		PowerW: v.PowerW, CurrentA: v.CurrentA, EnergyWh: v.EnergyWh, SoC: v.SoC, LimitA: v.LimitA, Needs: viewNeeds(v.Needs), RemainingWh: v.RemainingWh,
-		DoneAt: v.DoneAt, Plan: viewWindows(v.Plan), MeasuredAt: v.MeasuredAt}}, nil
+		DoneAt: v.DoneAt, Plan: viewWindows(v.Plan), EVSchedule: viewEVSchedule(v.EVSchedule), MeasuredAt: v.MeasuredAt}}, nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/ladda-csms/ladda/ocpp/v201"
 	"github.com/ladda-csms/ladda/smartcharging"
+	"github.com/ladda-csms/ladda/station"
 )
 
 // notifyEVChargingNeeds201 passes what a vehicle asked for (ISO 15118, through a 2.0.1
@@ -48,4 +49,22 @@ func notifyEVChargingNeeds201(ctx context.Context, r *Router, c call, req *v201.
 		return nil, err
 	}
 	return &v201.NotifyEVChargingNeedsResponse{Status: v201.NotifyEVChargingNeedsStatus(status)}, nil
+}
+
+// notifyEVChargingSchedule201 passes the schedule an ISO 15118 vehicle planned within its
+// limit on to smart charging, which answers whether it keeps within Ladda's limit.
+func notifyEVChargingSchedule201(ctx context.Context, r *Router, c call, req *v201.NotifyEVChargingScheduleRequest) (any, error) {
+	if r.smart == nil {
+		return &v201.NotifyEVChargingScheduleResponse{Status: v201.GenericStatusRejected}, nil
+	}
+	cs := req.ChargingSchedule
+	sched := station.ChargingSchedule{Duration: cs.Duration, RateUnit: string(cs.ChargingRateUnit), MinRate: cs.MinChargingRate}
+	for _, p := range cs.ChargingSchedulePeriod {
+		sched.Periods = append(sched.Periods, station.SchedulePeriod{Start: p.StartPeriod, Limit: p.Limit, Phases: p.NumberPhases})
+	}
+	status, err := r.smart.EVChargingSchedule(ctx, c.station, req.EVSEID, req.TimeBase, sched)
+	if err != nil {
+		return nil, err
+	}
+	return &v201.NotifyEVChargingScheduleResponse{Status: v201.GenericStatus(status)}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/charging"
@@ -51,14 +52,15 @@ type RouterConfig struct {
 	// PKI signs stations' certificates and checks Plug & Charge certificates; nil: stations'
 	// certificate requests are refused and contract certificates count as unavailable.
 	PKI PKI
-	// SmartCharging takes the needs vehicles report (2.0.1 NotifyEVChargingNeeds); nil: they
-	// are answered Rejected.
+	// SmartCharging takes the needs and schedules vehicles report (2.0.1
+	// NotifyEVChargingNeeds, NotifyEVChargingSchedule); nil: they are answered Rejected.
 	SmartCharging VehicleNeeds
 }
 
 // VehicleNeeds is what the router needs of smartcharging.Service.
 type VehicleNeeds interface {
 	EVChargingNeeds(ctx context.Context, id ladda.StationID, evseID int, n smartcharging.Needs) (string, error)
+	EVChargingSchedule(ctx context.Context, id ladda.StationID, evseID int, start time.Time, sched station.ChargingSchedule) (string, error)
 }
 
 // PKI is what the router needs of pki.Service.

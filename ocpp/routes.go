@@ -43,6 +43,7 @@ func routes201() map[string]handler {
 		"DataTransfer":               on(dataTransfer201),
 		"NotifyDisplayMessages":      on(notifyDisplayMessages201),
 		"NotifyEVChargingNeeds":      on(notifyEVChargingNeeds201),
+		"NotifyEVChargingSchedule":   on(notifyEVChargingSchedule201),
 		"ReportChargingProfiles":     on(reportChargingProfiles201),
 		"ReservationStatusUpdate":    on(reservationStatus201),
 		"SignCertificate":            on(signCertificate201),

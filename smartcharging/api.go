@@ -389,31 +389,16 @@ func (s *Service) delivered(tx *charging.Transaction) float64 {
 
 // EVChargingNeeds takes what a 2.0.1 station reports of its vehicle's needs (ISO 15118) for
 // the transaction running on an EVSE, and answers as NotifyEVChargingNeeds does: Accepted
-// when Ladda will plan with them, Rejected when no managed transaction runs there.
+// when Ladda keeps them, Rejected when no transaction runs there.
 func (s *Service) EVChargingNeeds(ctx context.Context, id ladda.StationID, evseID int, n Needs) (string, error) {
-	s.mu.Lock()
-	l := s.sessions[EVSE{id, evseID}]
-	s.mu.Unlock()
-	if l != nil {
-		n.TransactionID = l.tx.ID
-	} else {
-		// The station may tell the needs before Ladda's event of the session's start has
-		// reached the service: the transaction itself is stored already.
-		active := true
-		list, err := s.txs.Transactions(ctx, charging.TransactionFilter{StationID: &id, Active: &active, Limit: 100})
-		if err != nil {
-			return "", err
-		}
-		for _, tx := range list {
-			if tx.EVSEID == evseID {
-				n.TransactionID = tx.ID
-			}
-		}
-		if n.TransactionID == 0 {
-			return "Rejected", nil
-		}
+	txID, err := s.sessionAt(ctx, EVSE{id, evseID})
+	if err != nil {
+		return "", err
 	}
-	n.Source = "station"
+	if txID == 0 {
+		return "Rejected", nil
+	}
+	n.TransactionID, n.Source = txID, "station"
 	if err := s.SetNeeds(ctx, &n); err != nil {
 		if ladda.IsKind(err, ladda.Invalid) || ladda.IsKind(err, ladda.Conflict) {
 			return "Rejected", nil

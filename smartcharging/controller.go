@@ -212,6 +212,14 @@ func (s *Service) snapshot(siteID int64, now time.Time) (SiteInput, bool) {
 		if n := l.needs; n != nil {
 			sess.MinA, sess.MaxA, sess.Phases = n.MinA, n.MaxA, n.Phases
 		}
+		if a, ok := s.plannedCap(l, e, now); ok {
+			switch {
+			case a < 0.1:
+				sess.Hold = true
+			case sess.MaxA <= 0 || a < sess.MaxA:
+				sess.MaxA = a
+			}
+		}
 		in.Sessions = append(in.Sessions, sess)
 	}
 	in.Fixed = append(in.Fixed, s.idle(st)...)

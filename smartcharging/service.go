@@ -147,9 +147,11 @@ type live struct {
 	offered  float64 // the limit the station accepted
 	sentAt   time.Time
 	sent     bool
-	failed   bool     // the last attempt to send failed: the station may not follow the allocation
-	hold     bool     // the price plan says wait
-	plan     []Window // when the price plan charges
+	failed   bool        // the last attempt to send failed: the station may not follow the allocation
+	hold     bool        // the price plan says wait
+	plan     []Window    // when the price plan charges
+	ev       *EVSchedule // the vehicle's own plan (ISO 15118)
+	evOffer  float64     // the limit the vehicle had when it planned; 0: not known
 	verified *bool
 }
 
@@ -415,15 +417,19 @@ func (s *Service) follow(ctx context.Context, tx *charging.Transaction) {
 	s.sessions[e] = l
 	s.dirty[p.siteID] = true
 	s.mu.Unlock()
-	// The needs are read once the session is in the map: SetNeeds stores them before it
-	// looks there, so needs set at any moment reach the session one way or the other.
-	if n, err := s.store.Needs(ctx, tx.ID); err == nil {
-		s.mu.Lock()
-		if l.needs == nil || n.UpdatedAt.After(l.needs.UpdatedAt) {
-			l.needs = n
-		}
-		s.mu.Unlock()
+	// The needs and the vehicle's schedule are read once the session is in the map: SetNeeds
+	// and EVChargingSchedule store them before they look there, so what comes at any moment
+	// reaches the session one way or the other.
+	n, err := s.store.Needs(ctx, tx.ID)
+	ev, err2 := s.store.EVSchedule(ctx, tx.ID)
+	s.mu.Lock()
+	if err == nil && (l.needs == nil || n.UpdatedAt.After(l.needs.UpdatedAt)) {
+		l.needs = n
 	}
+	if err2 == nil && (l.ev == nil || ev.ReceivedAt.After(l.ev.ReceivedAt)) {
+		l.ev = ev
+	}
+	s.mu.Unlock()
 	s.poke()
 }
 

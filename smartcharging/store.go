@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ladda-csms/ladda"
+	"github.com/ladda-csms/ladda/station"
 )
 
 // Capacity kinds: where a limit on a site's capacity comes from.
@@ -47,6 +48,17 @@ type Needs struct {
 	Phases        int                 `json:"phases,omitempty"`     // how many phases the vehicle uses
 	Source        string              `json:"source"`               // station or api
 	UpdatedAt     time.Time           `json:"updatedAt"`
+}
+
+// EVSchedule is how an ISO 15118 vehicle plans to charge within the limit Ladda gave it
+// (2.0.1 NotifyEVChargingSchedule): Schedule's periods from Start (Schedule.StartAt is
+// unused). Accepted tells whether it stayed within Ladda's limit when it came.
+type EVSchedule struct {
+	TransactionID ladda.TransactionID      `json:"transactionId"`
+	Start         time.Time                `json:"start"`
+	Schedule      station.ChargingSchedule `json:"schedule"`
+	Accepted      bool                     `json:"accepted"`
+	ReceivedAt    time.Time                `json:"receivedAt"`
 }
 
 // Store keeps the model of every site's installation. Times are UTC.
@@ -99,4 +111,10 @@ type Store interface {
 	PutNeeds(ctx context.Context, n *Needs) error
 	// Needs returns what the vehicle of a transaction asked for. NotFound: nothing stored.
 	Needs(ctx context.Context, tx ladda.TransactionID) (*Needs, error)
+	// PutEVSchedule stores the charging schedule a transaction's vehicle planned, replacing
+	// the one stored. NotFound: no such transaction.
+	PutEVSchedule(ctx context.Context, s *EVSchedule) error
+	// EVSchedule returns the charging schedule a transaction's vehicle last planned.
+	// NotFound: none stored.
+	EVSchedule(ctx context.Context, tx ladda.TransactionID) (*EVSchedule, error)
 }

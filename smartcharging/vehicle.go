@@ -23,7 +23,9 @@ type Vehicle struct {
 	RemainingWh *float64   `json:"remainingWh,omitempty"`
 	DoneAt      *time.Time `json:"doneAt,omitempty"` // estimated: full, or what it asked for
 	Plan        []Window   `json:"plan,omitempty"`
-	MeasuredAt  *time.Time `json:"measuredAt,omitempty"`
+	// EVSchedule is the vehicle's own plan (ISO 15118), when it sent one.
+	EVSchedule *EVSchedule `json:"evSchedule,omitempty"`
+	MeasuredAt *time.Time  `json:"measuredAt,omitempty"`
 }
 
 // Vehicle returns the vehicle view of a transaction: live for a managed session, from the
@@ -55,6 +57,9 @@ func (s *Service) Vehicle(ctx context.Context, id ladda.TransactionID) (*Vehicle
 	}
 	if n, err := s.store.Needs(ctx, id); err == nil {
 		v.Needs = n
+	}
+	if ev, err := s.store.EVSchedule(ctx, id); err == nil {
+		v.EVSchedule = ev
 	}
 	stored(v, tx)
 	return v, nil
@@ -92,7 +97,7 @@ func stored(v *Vehicle, tx *charging.Transaction) {
 }
 
 func (s *Service) liveVehicle(e EVSE, l *live, now time.Time) *Vehicle {
-	v := &Vehicle{TransactionID: l.tx.ID, EVSE: e, Active: true, CurrentA: l.draw, EnergyWh: l.energyWh, SoC: l.soc, Needs: l.needs, Plan: l.plan}
+	v := &Vehicle{TransactionID: l.tx.ID, EVSE: e, Active: true, CurrentA: l.draw, EnergyWh: l.energyWh, SoC: l.soc, Needs: l.needs, Plan: l.plan, EVSchedule: l.ev}
 	v.State = stateOf(l, s.placed[e.StationID].connected)
 	if !l.seenAt.IsZero() {
 		at := l.seenAt.UTC()
@@ -114,9 +119,17 @@ func (s *Service) liveVehicle(e EVSE, l *live, now time.Time) *Vehicle {
 			power = l.offered * st.grid.Voltage() * float64(len(l.draw))
 		}
 	}
+	volts, phases := s.electrics(l, e)
+	evDone, byEV := time.Time{}, false
+	if l.ev != nil && l.ev.Accepted {
+		evDone, byEV = plannedDone(l.ev, now, remaining, volts, phases)
+	}
 	switch {
 	case remaining > 0 && l.hold && len(l.plan) > 0:
 		done := l.plan[len(l.plan)-1].To.UTC()
+		v.DoneAt = &done
+	case byEV:
+		done := evDone.UTC().Truncate(time.Second)
 		v.DoneAt = &done
 	case remaining > 0 && power > 0:
 		done := now.Add(time.Duration(remaining / power * float64(time.Hour))).UTC().Truncate(time.Second)

@@ -593,3 +593,94 @@ func TestSmartChargingNeedsRightAfterStart(t *testing.T) {
 		}
 	}
 }
+
+// TestSmartChargingEVSchedule: ISO 15118 cars plan their own charging within their limit
+// (NotifyEVChargingSchedule). On a 40 A site two cars share 20 A each; when one plans to take
+// only 8 A for now, Ladda accepts the plan, limits that car to it and gives the other the
+// rest, and the vehicle view's finish time follows the plan's pause. A plan above the car's
+// limit is rejected, and Ladda sends the limit again.
+func TestSmartChargingEVSchedule(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, "--limit-raise-interval", "200ms")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	siteID := sigSite(t, s, 40)
+	st := sigStation(t, ctx, s, siteID, "EVS-1", ocpptest.V201, 2)
+	var cars sync.WaitGroup
+	defer func() { cancel(); cars.Wait() }()
+	a, txA := sigStart(t, ctx, s, st, 1, "EVS-A")
+	b, txB := sigStart(t, ctx, s, st, 2, "EVS-B")
+	sigFollowed(t, s, siteID, txA)
+	sigFollowed(t, s, siteID, txB)
+	carA := ocpptest.Car{MaxA: 32, Phases: 3, NeedWh: 20000}
+	if status, err := a.NotifyNeeds(ctx, ocpptest.ChargingNeeds{Car: carA}); err != nil || status != "Accepted" {
+		t.Fatalf("NotifyEVChargingNeeds = %q, %v; want Accepted", status, err)
+	}
+	sigDrive(t, ctx, &cars, a, carA)
+	sigDrive(t, ctx, &cars, b, ocpptest.Car{MaxA: 32, Phases: 3, NeedWh: 20000})
+	limits := func() (float64, float64) {
+		la, _ := st.Limit(1)
+		lb, _ := st.Limit(2)
+		return la, lb
+	}
+	if !sigWithin(5*time.Second, func() bool { la, lb := limits(); return la == 20 && lb == 20 }) {
+		la, lb := limits()
+		t.Fatalf("the two cars are allowed %g A and %g A; want 20 A each", la, lb)
+	}
+
+	// Car A plans 8 A for an hour, then a pause until the third hour, then 8 A again.
+	start := time.Now().UTC().Truncate(time.Second)
+	status, err := a.NotifySchedule(ctx, start, []ocpptest.PlanPeriod{{After: 0, LimitA: 8}, {After: time.Hour, LimitA: 0}, {After: 3 * time.Hour, LimitA: 8}})
+	if err != nil || status != "Accepted" {
+		t.Fatalf("NotifyEVChargingSchedule within the limit = %q, %v; want Accepted", status, err)
+	}
+	if !sigWithin(5*time.Second, func() bool { la, lb := limits(); return la == 8 && lb == 32 }) {
+		la, lb := limits()
+		t.Fatalf("after car A planned 8 A: allowed %g A and %g A; want 8 A and 32 A", la, lb)
+	}
+	sigThroughout(t, 500*time.Millisecond, func() error {
+		if sum := a.CurrentA() + b.CurrentA(); sum > 40.001 {
+			return fmt.Errorf("the cars draw %.1f A together on a 40 A site", sum)
+		}
+		return nil
+	})
+	var v struct {
+		RemainingWh *float64   `json:"remainingWh"`
+		DoneAt      *time.Time `json:"doneAt"`
+		EVSchedule  *struct {
+			Start    time.Time `json:"start"`
+			RateUnit string    `json:"rateUnit"`
+			Periods  []struct {
+				Start int     `json:"start"`
+				Limit float64 `json:"limit"`
+			} `json:"periods"`
+			Accepted bool `json:"accepted"`
+		} `json:"evSchedule"`
+	}
+	s.mustCall(t, 200, "GET", fmt.Sprint("/api/v1/transactions/", txA, "/vehicle"), nil, &v)
+	if v.EVSchedule == nil || !v.EVSchedule.Accepted || !v.EVSchedule.Start.Equal(start) || v.EVSchedule.RateUnit != "A" ||
+		len(v.EVSchedule.Periods) != 3 || v.EVSchedule.Periods[1].Start != 3600 || v.EVSchedule.Periods[2].Limit != 8 {
+		t.Fatalf("the vehicle view's evSchedule = %+v; want the accepted plan", v.EVSchedule)
+	}
+	// 8 A on 3 phases at 230 V is 5520 W: the first hour gives 5520 Wh, the rest comes after
+	// the pause, from the third hour on.
+	if v.RemainingWh == nil || v.DoneAt == nil {
+		t.Fatalf("the vehicle view has no remainingWh or doneAt: %+v", v)
+	}
+	want := start.Add(3*time.Hour + time.Duration((*v.RemainingWh-5520)/5520*float64(time.Hour)))
+	if d := v.DoneAt.Sub(want); d < -time.Minute || d > time.Minute {
+		t.Errorf("doneAt = %v, want about %v (the plan's pause counted)", v.DoneAt, want)
+	}
+
+	// A plan above its limit is rejected, and the car keeps to the limit.
+	status, err = b.NotifySchedule(ctx, time.Now(), []ocpptest.PlanPeriod{{After: 0, LimitA: 40}})
+	if err != nil || status != "Rejected" {
+		t.Errorf("NotifyEVChargingSchedule above the limit = %q, %v; want Rejected", status, err)
+	}
+	sigThroughout(t, 500*time.Millisecond, func() error {
+		if la, lb := limits(); la+lb > 40.001 {
+			return fmt.Errorf("the cars are allowed %g A and %g A on a 40 A site", la, lb)
+		}
+		return nil
+	})
+}

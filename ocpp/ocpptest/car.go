@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -164,7 +165,7 @@ func (x *Session) settleLocked(now time.Time) {
 }
 
 // relimitLocked settles the energy until now and takes the limit in force now: the car draws
-// min(MaxA, Station.Limit), or pauses below MinA, or draws nothing when it has what it needs.
+// min(MaxA, Station.Limit, its own plan), or pauses below MinA, or draws nothing when it has what it needs.
 // It takes the station's mu: the session's comes first.
 func (x *Session) relimitLocked(now time.Time) {
 	d := x.drive
@@ -174,7 +175,7 @@ func (x *Session) relimitLocked(now time.Time) {
 		return
 	}
 	amps, _ := x.st.Limit(x.Connector)
-	a := min(d.car.MaxA, amps)
+	a := min(d.car.MaxA, amps, x.plannedLocked(now))
 	if a < d.car.MinA {
 		d.currentA, d.state = 0, stateSuspendedEVSE
 		return
@@ -506,4 +507,52 @@ func (x *Session) NotifyNeeds(ctx context.Context, needs ChargingNeeds) (string,
 		return "", err
 	}
 	return string(out.Status), nil
+}
+
+// PlanPeriod is one period of a car's own charging plan (ISO 15118): from After the plan's
+// start, the car draws at most LimitA on each phase.
+type PlanPeriod struct {
+	After  time.Duration
+	LimitA float64
+}
+
+// NotifySchedule sends the car's own charging plan for the session's EVSE (2.0.1
+// NotifyEVChargingSchedule, in A, whole seconds from start) and returns the CSMS's status.
+// Whatever the status, a driven car keeps to its plan from then on, as well as to the
+// station's limit: from its last period's start it draws at most that period's limit.
+// ErrNotInVersion in 1.6.
+func (x *Session) NotifySchedule(ctx context.Context, start time.Time, plan []PlanPeriod) (string, error) {
+	s := x.st
+	if s.cfg.Version != V201 {
+		return "", fmt.Errorf("ocpptest: %s NotifyEVChargingSchedule: %w", s.cfg.ID, ErrNotInVersion)
+	}
+	if len(plan) == 0 || plan[0].After != 0 {
+		return "", fmt.Errorf("ocpptest: %s NotifyEVChargingSchedule: a plan starts with a period at 0", s.cfg.ID)
+	}
+	start = start.UTC().Truncate(time.Second)
+	sched := v201.ChargingSchedule{ID: 1, ChargingRateUnit: v201.ChargingRateUnitA}
+	for _, p := range plan {
+		sched.ChargingSchedulePeriod = append(sched.ChargingSchedulePeriod, v201.ChargingSchedulePeriod{StartPeriod: int(p.After / time.Second), Limit: p.LimitA})
+	}
+	x.mu.Lock()
+	x.plan, x.planFrom = slices.Clone(plan), start
+	x.mu.Unlock()
+	x.relimit()
+	var out v201.NotifyEVChargingScheduleResponse
+	if err := s.call(ctx, "NotifyEVChargingSchedule", &v201.NotifyEVChargingScheduleRequest{TimeBase: start, ChargingSchedule: sched, EVSEID: x.Connector}, &out); err != nil {
+		return "", err
+	}
+	return string(out.Status), nil
+}
+
+// plannedLocked is what the car's own plan allows at t: no bound without a plan or before
+// it starts.
+func (x *Session) plannedLocked(t time.Time) float64 {
+	out := math.Inf(1)
+	for _, p := range x.plan {
+		if !t.Before(x.planFrom.Add(p.After)) {
+			out = p.LimitA
+		}
+	}
+	return out
 }

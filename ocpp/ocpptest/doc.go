@@ -86,7 +86,8 @@
 // it; meter values every meter interval carry the real power, the current per phase and the
 // state of charge (Session.CurrentA samples the current at any time). Car.Speed makes hours
 // of charge go by in seconds. Config.Car makes remotely started sessions drive a car.
-// Session.NotifyNeeds sends a car's NotifyEVChargingNeeds (2.0.1).
+// Session.NotifyNeeds sends a car's NotifyEVChargingNeeds (2.0.1), Session.NotifySchedule
+// its own charging plan (NotifyEVChargingSchedule), which the car then keeps to.
 //
 // Reservations (Reservation, Station.Reservations) are kept as a station keeps them: ReserveNow
 // answers Accepted, Occupied, Faulted, Unavailable or Rejected by the connector's state, a

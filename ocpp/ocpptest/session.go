@@ -40,6 +40,8 @@ type Session struct {
 	sentWh   float64 // delivered as of the last report
 	stopped  bool
 	drive    *drive // the car charging it while Drive runs; nil otherwise
+	plan     []PlanPeriod
+	planFrom time.Time // when plan starts
 }
 
 // RejectedError is StartSession's answer when the CSMS did not accept the token: at

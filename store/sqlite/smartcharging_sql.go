@@ -11,6 +11,7 @@ const (
 	wiringColumns  = `w.station_id, w.evse_id, w.circuit_id, w.rotation, w.phases, w.min_a, w.max_a`
 	limitColumns   = `id, site_id, kind, from_at, to_at, limit_w, external_id, reason, created_by, created_at`
 	needsColumns   = `transaction_id, departure_at, energy_wh, capacity_wh, soc, target_soc, min_a, max_a, phases, source, updated_at`
+	evColumns      = `transaction_id, start_at, schedule, accepted, received_at`
 )
 
 var smartChargingQueries = sqldb.SmartChargingQueries{
@@ -107,4 +108,15 @@ var smartChargingQueries = sqldb.SmartChargingQueries{
 			source       = excluded.source,
 			updated_at   = excluded.updated_at`,
 	Needs: `SELECT ` + needsColumns + ` FROM vehicle_needs WHERE transaction_id = ?1`,
+
+	PutEVSchedule: `
+		INSERT INTO ev_schedules (` + evColumns + `)
+		SELECT ?1, ?2, ?3, ?4, ?5
+		WHERE EXISTS (SELECT 1 FROM transactions WHERE id = ?1)
+		ON CONFLICT (transaction_id) DO UPDATE SET
+			start_at    = excluded.start_at,
+			schedule    = excluded.schedule,
+			accepted    = excluded.accepted,
+			received_at = excluded.received_at`,
+	EVSchedule: `SELECT ` + evColumns + ` FROM ev_schedules WHERE transaction_id = ?1`,
 }

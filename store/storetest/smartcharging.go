@@ -664,6 +664,71 @@ func testSmartCharging(t *testing.T, open func(t *testing.T) Store) {
 		wantNeeds(t, s, &zero)
 	})
 
+	t.Run("a vehicle's charging schedule round-trips and is replaced", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		ctx := t.Context()
+		MustCreateStation(t, s, "EVS-1")
+		tx := MustStart(t, s, newTx("EVS-1", 1, "TOKEN", 0))
+		other := MustStart(t, s, newTx("EVS-1", 2, "TOKEN", 0))
+		if got, err := s.EVSchedule(ctx, tx.ID); !ladda.IsKind(err, ladda.NotFound) {
+			t.Errorf("EVSchedule before any = %+v, %v; want not found", got, err)
+		}
+		tokyo := time.FixedZone("JST", 9*3600)
+		ev := &smartcharging.EVSchedule{TransactionID: tx.ID, Start: at(time.Minute + 999*time.Nanosecond).In(tokyo),
+			Schedule: station.ChargingSchedule{StartAt: ptr(at(time.Hour + 1).In(tokyo)), Duration: ptr(7200), RateUnit: "W", MinRate: ptr(third),
+				Periods: []station.SchedulePeriod{{Start: 0, Limit: 0.1 + 0.2}, {Start: 900, Limit: above32, Phases: ptr(1)}, {Start: 1800, Limit: tiny, Phases: ptr(3)}}},
+			Accepted: true, ReceivedAt: at(2 * time.Minute).In(tokyo)}
+		if err := s.PutEVSchedule(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		want := &smartcharging.EVSchedule{TransactionID: tx.ID, Start: at(time.Minute),
+			Schedule: station.ChargingSchedule{StartAt: ptr(at(time.Hour)), Duration: ptr(7200), RateUnit: "W", MinRate: ptr(third),
+				Periods: []station.SchedulePeriod{{Start: 0, Limit: 0.1 + 0.2}, {Start: 900, Limit: above32, Phases: ptr(1)}, {Start: 1800, Limit: tiny, Phases: ptr(3)}}},
+			Accepted: true, ReceivedAt: at(2 * time.Minute)}
+		wantEVSchedule(t, "PutEVSchedule's schedule, as stored", ev, want)
+		wantStoredEVSchedule(t, s, want)
+
+		// Replaced as a whole: what the new schedule leaves out is gone.
+		plain := &smartcharging.EVSchedule{TransactionID: tx.ID, Start: at(time.Hour),
+			Schedule: station.ChargingSchedule{RateUnit: "A", Periods: []station.SchedulePeriod{{Start: 0, Limit: 16}}}, ReceivedAt: at(time.Hour)}
+		if err := s.PutEVSchedule(ctx, plain); err != nil {
+			t.Fatal(err)
+		}
+		wantStoredEVSchedule(t, s, plain)
+		empty := &smartcharging.EVSchedule{TransactionID: other.ID, Start: t0, Schedule: station.ChargingSchedule{RateUnit: "W"}, ReceivedAt: t0}
+		if err := s.PutEVSchedule(ctx, empty); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.EVSchedule(ctx, other.ID); err != nil || len(got.Schedule.Periods) != 0 || got.Schedule.RateUnit != "W" {
+			t.Errorf("EVSchedule of a schedule without periods = %+v, %v", got, err)
+		}
+
+		if err := s.PutEVSchedule(ctx, &smartcharging.EVSchedule{TransactionID: 99999, Start: t0, ReceivedAt: t0}); !ladda.IsKind(err, ladda.NotFound) {
+			t.Errorf("PutEVSchedule of an unknown transaction: %v, want not found", err)
+		}
+		if _, err := s.EVSchedule(ctx, 99999); !ladda.IsKind(err, ladda.NotFound) {
+			t.Errorf("EVSchedule of an unknown transaction: %v, want not found", err)
+		}
+		for name, sch := range map[string]station.ChargingSchedule{
+			"a NaN limit":           {RateUnit: "A", Periods: []station.SchedulePeriod{{Start: 0, Limit: math.NaN()}}},
+			"an infinite limit":     {RateUnit: "A", Periods: []station.SchedulePeriod{{Start: 0, Limit: math.Inf(1)}}},
+			"a NaN minimum rate":    {RateUnit: "A", MinRate: ptr(math.NaN())},
+			"a rate unit not UTF-8": {RateUnit: "\xff"},
+		} {
+			bad := &smartcharging.EVSchedule{TransactionID: tx.ID, Start: t0, Schedule: sch, ReceivedAt: t0}
+			if err := s.PutEVSchedule(ctx, bad); !ladda.IsKind(err, ladda.Invalid) {
+				t.Errorf("PutEVSchedule with %s: %v, want invalid", name, err)
+			}
+		}
+		wantStoredEVSchedule(t, s, plain)
+		// The schedule outlives the station, as its transactions do.
+		if err := s.DeleteStation(ctx, "EVS-1"); err != nil {
+			t.Fatal(err)
+		}
+		wantStoredEVSchedule(t, s, plain)
+	})
+
 	t.Run("deleting a station forgets its wiring", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -784,4 +849,41 @@ func wantNeeds(tb testing.TB, s Store, want *smartcharging.Needs) {
 	if g != w {
 		tb.Errorf("Needs(%d) = %+v, want %+v", want.TransactionID, g, w)
 	}
+}
+
+// wantStoredEVSchedule fails unless the stored schedule of want's transaction is want.
+func wantStoredEVSchedule(tb testing.TB, s Store, want *smartcharging.EVSchedule) {
+	tb.Helper()
+	got, err := s.EVSchedule(tb.Context(), want.TransactionID)
+	if err != nil {
+		tb.Fatalf("EVSchedule(%d): %v", want.TransactionID, err)
+	}
+	wantEVSchedule(tb, fmt.Sprintf("EVSchedule(%d)", want.TransactionID), got, want)
+}
+
+// wantEVSchedule fails unless got is want, times in UTC and every pointer as set in want.
+func wantEVSchedule(tb testing.TB, name string, got, want *smartcharging.EVSchedule) {
+	tb.Helper()
+	g, w := *got, *want
+	wantTime(tb, name+": Start", g.Start, w.Start)
+	wantTime(tb, name+": ReceivedAt", g.ReceivedAt, w.ReceivedAt)
+	wantTimePtr(tb, name+": Schedule.StartAt", g.Schedule.StartAt, w.Schedule.StartAt)
+	g.Start, g.ReceivedAt, g.Schedule.StartAt = time.Time{}, time.Time{}, nil
+	w.Start, w.ReceivedAt, w.Schedule.StartAt = time.Time{}, time.Time{}, nil
+	if !reflect.DeepEqual(g, w) {
+		tb.Errorf("%s =\n%s\nwant\n%s", name, fmtEVSchedule(g), fmtEVSchedule(w))
+	}
+}
+
+// fmtEVSchedule formats a schedule with the values its pointers point to, for messages.
+func fmtEVSchedule(s smartcharging.EVSchedule) string {
+	out := fmt.Sprintf("{tx %d start %v accepted %t received %v duration %s rate unit %q min rate %s periods [", s.TransactionID, s.Start,
+		s.Accepted, s.ReceivedAt, fmtPtr(s.Schedule.Duration), s.Schedule.RateUnit, fmtPtr(s.Schedule.MinRate))
+	for i, p := range s.Schedule.Periods {
+		if i > 0 {
+			out += " "
+		}
+		out += fmt.Sprintf("{%d %v %s}", p.Start, p.Limit, fmtPtr(p.Phases))
+	}
+	return out + "]}"
 }

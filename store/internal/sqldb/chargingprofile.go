@@ -129,18 +129,24 @@ func scanChargingProfiles(rows *sql.Rows) ([]*station.InstalledProfile, error) {
 // columns of their own (id, purpose, stack level): the JSON in charging_profiles.profile. Its
 // names are the storage format, independent of the domain type.
 type storedProfile struct {
-	Kind       string         `json:"kind"`
-	Recurrency string         `json:"recurrency,omitempty"`
-	ValidFrom  *time.Time     `json:"validFrom,omitempty"`
-	ValidTo    *time.Time     `json:"validTo,omitempty"`
-	StartAt    *time.Time     `json:"startAt,omitempty"`
-	Duration   *int           `json:"duration,omitempty"`
-	RateUnit   string         `json:"rateUnit"`
-	MinRate    *float64       `json:"minRate,omitempty"`
-	Periods    []storedPeriod `json:"periods"`
+	Kind       string     `json:"kind"`
+	Recurrency string     `json:"recurrency,omitempty"`
+	ValidFrom  *time.Time `json:"validFrom,omitempty"`
+	ValidTo    *time.Time `json:"validTo,omitempty"`
+	storedSchedule
 }
 
-// storedPeriod is one period of a storedProfile's schedule.
+// storedSchedule is the stored form of a station.ChargingSchedule: the JSON in
+// ev_schedules.schedule, and the schedule's part of a storedProfile, whose fields it shares.
+type storedSchedule struct {
+	StartAt  *time.Time     `json:"startAt,omitempty"`
+	Duration *int           `json:"duration,omitempty"`
+	RateUnit string         `json:"rateUnit"`
+	MinRate  *float64       `json:"minRate,omitempty"`
+	Periods  []storedPeriod `json:"periods"`
+}
+
+// storedPeriod is one period of a storedSchedule.
 type storedPeriod struct {
 	Start  int     `json:"start"`
 	Limit  float64 `json:"limit"`
@@ -148,23 +154,33 @@ type storedPeriod struct {
 }
 
 func storeProfile(p station.ChargingProfile) storedProfile {
-	s := p.Schedule
-	sp := storedProfile{Kind: p.Kind, Recurrency: p.Recurrency, ValidFrom: p.ValidFrom, ValidTo: p.ValidTo,
-		StartAt: s.StartAt, Duration: s.Duration, RateUnit: s.RateUnit, MinRate: s.MinRate, Periods: make([]storedPeriod, len(s.Periods))}
-	for i, per := range s.Periods {
-		sp.Periods[i] = storedPeriod{Start: per.Start, Limit: per.Limit, Phases: per.Phases}
-	}
-	return sp
+	return storedProfile{Kind: p.Kind, Recurrency: p.Recurrency, ValidFrom: p.ValidFrom, ValidTo: p.ValidTo, storedSchedule: storeSchedule(p.Schedule)}
 }
 
 // into sets the parts of p that sp holds.
 func (sp storedProfile) into(p *station.ChargingProfile) {
 	p.Kind, p.Recurrency, p.ValidFrom, p.ValidTo = sp.Kind, sp.Recurrency, normPtr(sp.ValidFrom), normPtr(sp.ValidTo)
-	p.Schedule = station.ChargingSchedule{StartAt: normPtr(sp.StartAt), Duration: sp.Duration, RateUnit: sp.RateUnit, MinRate: sp.MinRate,
-		Periods: make([]station.SchedulePeriod, len(sp.Periods))}
-	for i, per := range sp.Periods {
-		p.Schedule.Periods[i] = station.SchedulePeriod{Start: per.Start, Limit: per.Limit, Phases: per.Phases}
+	p.Schedule = sp.schedule()
+}
+
+// storeSchedule returns the stored form of s, sharing none of its pointers.
+func storeSchedule(s station.ChargingSchedule) storedSchedule {
+	ss := storedSchedule{StartAt: copyPtr(s.StartAt), Duration: copyPtr(s.Duration), RateUnit: s.RateUnit, MinRate: copyPtr(s.MinRate),
+		Periods: make([]storedPeriod, len(s.Periods))}
+	for i, per := range s.Periods {
+		ss.Periods[i] = storedPeriod{Start: per.Start, Limit: per.Limit, Phases: copyPtr(per.Phases)}
 	}
+	return ss
+}
+
+// schedule returns the schedule ss holds, its start in UTC microseconds.
+func (ss storedSchedule) schedule() station.ChargingSchedule {
+	s := station.ChargingSchedule{StartAt: normPtr(ss.StartAt), Duration: ss.Duration, RateUnit: ss.RateUnit, MinRate: ss.MinRate,
+		Periods: make([]station.SchedulePeriod, len(ss.Periods))}
+	for i, per := range ss.Periods {
+		s.Periods[i] = station.SchedulePeriod{Start: per.Start, Limit: per.Limit, Phases: per.Phases}
+	}
+	return s
 }
 
 // normProfile returns p as it reads back: its times in UTC microseconds.

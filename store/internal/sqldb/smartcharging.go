@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -29,6 +30,7 @@ var _ smartcharging.Store = (*DB)(nil)
 //	needs:          transaction_id, departure_at (NULL: unknown), energy_wh, capacity_wh, soc
 //	                (NULL: unknown), target_soc (NULL: unknown), min_a, max_a, phases, source,
 //	                updated_at
+//	ev schedule:    transaction_id, start_at, schedule (JSON text), accepted, received_at
 //
 // "Keeps" below means: within a write, the row read stays as it is until the write's
 // transaction ends, where other committers or processes could delete it meanwhile (PostgreSQL:
@@ -117,6 +119,12 @@ type SmartChargingQueries struct {
 	PutNeeds string
 	// Needs (transaction_id) returns the needs columns.
 	Needs string `sqldb:"read"`
+	// PutEVSchedule (transaction_id, start_at, schedule, accepted, received_at) inserts the
+	// EV schedule of an existing transaction, or overwrites the other columns of the one it
+	// has; rows affected is 0 when the transaction does not exist.
+	PutEVSchedule string
+	// EVSchedule (transaction_id) returns the ev schedule columns.
+	EVSchedule string `sqldb:"read"`
 }
 
 // gridKey orders the writes about a site's installation.
@@ -678,4 +686,72 @@ func (db *DB) Needs(ctx context.Context, tx ladda.TransactionID) (*smartcharging
 	}
 	n.TransactionID, n.DepartureAt, n.SoC, n.TargetSoC, n.UpdatedAt = ladda.TransactionID(id), departure.ptr(), floatPtr(soc), floatPtr(target), upd.T
 	return &n, nil
+}
+
+// PutEVSchedule stores the charging schedule a transaction's vehicle planned, replacing the
+// one stored; its times are normalised to UTC microseconds, as stored, and it shares no
+// pointer with what the caller holds. Errors: NotFound for an unknown transaction; Invalid
+// for a NaN or infinite rate, or text no engine can keep.
+func (db *DB) PutEVSchedule(ctx context.Context, s *smartcharging.EVSchedule) error {
+	const op = "PutEVSchedule"
+	in := *s
+	in.Start, in.ReceivedAt = norm(in.Start), norm(in.ReceivedAt)
+	stored := storeSchedule(in.Schedule)
+	stored.StartAt = normPtr(stored.StartAt)
+	in.Schedule = stored.schedule()
+	if err := db.storable(op, in.Schedule.RateUnit); err != nil {
+		return err
+	}
+	var fs []float64
+	if in.Schedule.MinRate != nil {
+		fs = append(fs, *in.Schedule.MinRate)
+	}
+	for _, p := range in.Schedule.Periods {
+		fs = append(fs, p.Limit)
+	}
+	if err := db.storableFloats(op, "EV schedule", fs...); err != nil {
+		return err
+	}
+	body, err := json.Marshal(stored)
+	if err != nil {
+		return ladda.Errorf(ladda.Invalid, db.d.Name+"."+op, "EV schedule cannot be stored: %v", err)
+	}
+	id := int64(in.TransactionID)
+	err = db.do(ctx, keyOf(strconv.FormatInt(id, 10)), func(ctx context.Context, r run) error {
+		k, err := r.exec(ctx, db.q.SmartCharging.PutEVSchedule, id, db.d.time(in.Start), string(body), in.Accepted, db.d.time(in.ReceivedAt))
+		if err == nil && k == 0 {
+			return db.notFound(op, "transaction %d not found", id)
+		}
+		return err
+	})
+	if err != nil {
+		return db.wrap(op, err)
+	}
+	*s = in
+	return nil
+}
+
+// EVSchedule returns the charging schedule a transaction's vehicle last planned. Errors:
+// NotFound when none is stored.
+func (db *DB) EVSchedule(ctx context.Context, tx ladda.TransactionID) (*smartcharging.EVSchedule, error) {
+	const op = "EVSchedule"
+	var (
+		s          smartcharging.EVSchedule
+		id         int64
+		start, rcv nullTime
+		body       []byte
+	)
+	found, err := db.reader().one(ctx, db.q.SmartCharging.EVSchedule, []any{int64(tx)}, &id, &start, &body, &s.Accepted, &rcv)
+	if err != nil {
+		return nil, db.wrap(op, err)
+	}
+	if !found {
+		return nil, ladda.Errorf(ladda.NotFound, db.d.Name+"."+op, "transaction %d has no EV schedule stored", tx)
+	}
+	var stored storedSchedule
+	if err := json.Unmarshal(body, &stored); err != nil {
+		return nil, db.wrap(op, fmt.Errorf("transaction %d: bad EV schedule: %w", tx, err))
+	}
+	s.TransactionID, s.Start, s.Schedule, s.ReceivedAt = ladda.TransactionID(id), start.T, stored.schedule(), rcv.T
+	return &s, nil
 }
