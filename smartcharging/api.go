@@ -14,7 +14,7 @@ import (
 )
 
 // PutGrid sets a site's grid connection and reallocates it; stations of the site that Ladda
-// knows to be connected get the new fallback limit. Errors: Invalid (see Grid.Check),
+// knows to be connected get the new fallback limit and station maximum. Errors: Invalid (see Grid.Check),
 // NotFound for an unknown site.
 func (s *Service) PutGrid(ctx context.Context, g *Grid) error {
 	const op = "smartcharging.PutGrid"
@@ -32,11 +32,17 @@ func (s *Service) PutGrid(ctx context.Context, g *Grid) error {
 	if err := s.store.PutGrid(ctx, g); err != nil {
 		return ladda.Wrap(op, err)
 	}
-	if err := s.reloadSite(ctx, g.SiteID); err != nil {
-		return ladda.Wrap(op, err)
+	return ladda.Wrap(op, s.remodel(ctx, g.SiteID))
+}
+
+// remodel reloads a site whose installation changed and sends its connected stations the
+// profiles that follow from it.
+func (s *Service) remodel(ctx context.Context, siteID int64) error {
+	if err := s.reloadSite(ctx, siteID); err != nil {
+		return err
 	}
-	for _, id := range s.connectedAt(g.SiteID) {
-		s.sendFallback(ctx, id, g.FallbackA)
+	for _, id := range s.connectedAt(siteID) {
+		s.sendStationProfiles(ctx, id)
 	}
 	return nil
 }
@@ -80,7 +86,7 @@ func (s *Service) DeleteGrid(ctx context.Context, siteID int64) error {
 	}
 	s.mu.Unlock()
 	for _, id := range stations {
-		for _, purpose := range []string{"TxDefaultProfile", "TxProfile"} {
+		for _, purpose := range []string{"TxDefaultProfile", "TxProfile", station.PurposeStationMax} {
 			level := 0
 			if _, err := s.stations.Execute(ctx, id, station.ClearChargingProfile{Purpose: purpose, StackLevel: &level}, requestedBy); err != nil {
 				s.o.Logger.Warn("smart charging: clearing profiles of a site no longer managed", "station", id, "err", err)
@@ -126,7 +132,7 @@ func (s *Service) CreateCircuit(ctx context.Context, c *Circuit) error {
 	if err := s.store.CreateCircuit(ctx, c); err != nil {
 		return ladda.Wrap(op, err)
 	}
-	return ladda.Wrap(op, s.reloadSite(ctx, c.SiteID))
+	return ladda.Wrap(op, s.remodel(ctx, c.SiteID))
 }
 
 // UpdateCircuit changes a circuit and reallocates its site. Errors: Invalid (also for a
@@ -160,7 +166,7 @@ func (s *Service) UpdateCircuit(ctx context.Context, c *Circuit) error {
 	if err := s.store.UpdateCircuit(ctx, c); err != nil {
 		return ladda.Wrap(op, err)
 	}
-	return ladda.Wrap(op, s.reloadSite(ctx, c.SiteID))
+	return ladda.Wrap(op, s.remodel(ctx, c.SiteID))
 }
 
 // DeleteCircuit removes a circuit. Errors: NotFound, Conflict (circuits or EVSEs hang from
@@ -170,7 +176,7 @@ func (s *Service) DeleteCircuit(ctx context.Context, siteID, id int64) error {
 	if err := s.store.DeleteCircuit(ctx, siteID, id); err != nil {
 		return ladda.Wrap(op, err)
 	}
-	return ladda.Wrap(op, s.reloadSite(ctx, siteID))
+	return ladda.Wrap(op, s.remodel(ctx, siteID))
 }
 
 // Circuits lists a site's circuits.
@@ -212,7 +218,7 @@ func (s *Service) reloadStation(ctx context.Context, id ladda.StationID) error {
 	if st.SiteID == 0 {
 		return nil
 	}
-	return s.reloadSite(ctx, st.SiteID)
+	return s.remodel(ctx, st.SiteID)
 }
 
 // Wirings lists the wiring of a site's EVSEs (siteID > 0) or of a station's.

@@ -82,6 +82,9 @@ const (
 	FallbackProfileID = 990000
 	// SessionProfileBase plus the EVSE id is the TxProfile with the session's limit.
 	SessionProfileBase = 990000
+	// StationMaxProfileID is the ChargingStationMaxProfile with what the station may draw at
+	// most.
+	StationMaxProfileID = 989999
 )
 
 // requestedBy names the service in the command log.
@@ -327,14 +330,18 @@ func (s *Service) evseSeen(ctx context.Context, e EVSE) {
 	}
 	s.mu.Lock()
 	st := s.sites[p.siteID]
-	known := st == nil || st.evses == nil || slices.Contains(st.evses[e.StationID], e.EVSEID)
+	known := st == nil || slices.Contains(st.evses[e.StationID], e.EVSEID)
 	if !known {
+		if st.evses == nil {
+			st.evses = map[ladda.StationID][]int{} // read in full at the next allocation
+		}
 		st.evses[e.StationID] = append(st.evses[e.StationID], e.EVSEID)
 		s.dirty[p.siteID] = true
 	}
 	s.mu.Unlock()
 	if !known {
 		s.poke()
+		s.sendStationProfiles(ctx, e.StationID) // its maximum may follow other circuits now
 	}
 }
 
@@ -559,7 +566,7 @@ func wiringOf(ws []Wiring, e EVSE) (Wiring, bool) {
 	return Wiring{}, false
 }
 
-// connected sends a station that (re)connected its fallback profile and reallocates its site.
+// connected sends a station that (re)connected its profiles and reallocates its site.
 func (s *Service) connected(ctx context.Context, id ladda.StationID) {
 	s.mu.Lock()
 	delete(s.placed, id)
@@ -570,9 +577,7 @@ func (s *Service) connected(ctx context.Context, id ladda.StationID) {
 	}
 	s.mu.Lock()
 	st := s.sites[p.siteID]
-	var fallback float64
 	if st != nil {
-		fallback = st.grid.FallbackA
 		for e, l := range s.sessions {
 			if e.StationID == id {
 				l.sent = false // the station may have lost what it was sent
@@ -585,19 +590,48 @@ func (s *Service) connected(ctx context.Context, id ladda.StationID) {
 		return
 	}
 	s.poke()
-	s.sendFallback(ctx, id, fallback)
+	s.sendStationProfiles(ctx, id)
 }
 
-func (s *Service) sendFallback(ctx context.Context, id ladda.StationID, fallbackA float64) {
-	now := s.o.Clock.Now().UTC().Truncate(time.Second)
-	cmd := station.SetChargingProfile{Profile: station.ChargingProfile{ID: FallbackProfileID, Purpose: "TxDefaultProfile", Kind: "Absolute",
-		Schedule: station.ChargingSchedule{StartAt: &now, RateUnit: "A", Periods: []station.SchedulePeriod{{Limit: roundDown(fallbackA)}}}}}
-	rec, err := s.stations.Execute(ctx, id, cmd, requestedBy)
-	if err == nil && rec.Outcome == station.CommandAnswered && rec.Answer.Status != "Accepted" {
-		err = errors.New("station answered " + rec.Answer.Status)
+// sendStationProfiles sends a station of a managed site the profiles it keeps even without
+// Ladda: a TxDefaultProfile with the site's fallback limit, for sessions Ladda has not yet
+// given a limit, and a ChargingStationMaxProfile with what the circuits it hangs from let
+// through (StationMaxA), which its EVSEs together never exceed.
+func (s *Service) sendStationProfiles(ctx context.Context, id ladda.StationID) {
+	p, ok := s.place(ctx, id)
+	if !ok {
+		return
 	}
-	if err != nil {
-		s.o.Logger.Warn("smart charging: sending the fallback limit", "station", id, "err", err)
+	s.mu.Lock()
+	st := s.sites[p.siteID]
+	if st == nil {
+		s.mu.Unlock()
+		return
+	}
+	fallback := st.grid.FallbackA
+	evses := slices.Clone(st.evses[id])
+	for _, w := range st.wirings {
+		if w.StationID == id && !slices.Contains(evses, w.EVSEID) {
+			evses = append(evses, w.EVSEID)
+		}
+	}
+	maxA, err := StationMaxA(st.grid, st.circuits, st.wirings, id, evses)
+	s.mu.Unlock()
+	now := s.o.Clock.Now().UTC().Truncate(time.Second)
+	profiles := []station.ChargingProfile{{ID: FallbackProfileID, Purpose: "TxDefaultProfile", Kind: "Absolute",
+		Schedule: station.ChargingSchedule{StartAt: &now, RateUnit: "A", Periods: []station.SchedulePeriod{{Limit: roundDown(fallback)}}}}}
+	if err == nil {
+		profiles = append(profiles, station.ChargingProfile{ID: StationMaxProfileID, Purpose: station.PurposeStationMax, Kind: "Absolute",
+			Schedule: station.ChargingSchedule{StartAt: &now, RateUnit: "A", Periods: []station.SchedulePeriod{{Limit: roundDown(maxA)}}}})
+	}
+	for _, prof := range profiles {
+		rec, err := s.stations.Execute(ctx, id, station.SetChargingProfile{Profile: prof}, requestedBy)
+		if err == nil && rec.Outcome == station.CommandAnswered && rec.Answer.Status != "Accepted" {
+			err = errors.New("station answered " + rec.Answer.Status)
+		}
+		if err != nil {
+			s.o.Logger.Warn("smart charging: sending a station its "+prof.Purpose, "station", id, "err", err)
+		}
 	}
 }
 

@@ -207,6 +207,67 @@ func FallbackDraw(g Grid, wirings []Wiring, evses []EVSE) [Phases]float64 {
 	return out
 }
 
+// StationMaxA is the most a station's EVSEs together may ever draw per phase, whatever the
+// allocation: what the circuits they hang from (each limit less the margin) and the site's
+// connection let through, summed over separate branches. Ladda sets it at the station as
+// its ChargingStationMaxProfile, a limit the station keeps even without Ladda. EVSEs without
+// wiring hang from the connection. Errors are Invalid: a broken model (see Tree).
+func StationMaxA(g Grid, circuits []Circuit, wirings []Wiring, id ladda.StationID, evses []int) (float64, error) {
+	nodes, index, err := Tree(g, circuits)
+	if err != nil {
+		return 0, err
+	}
+	direct := make([]bool, len(nodes)) // an EVSE of the station hangs right here
+	used := make([]bool, len(nodes))   // one hangs in its subtree
+	mark := func(n int) {
+		direct[n] = true
+		for ; n >= 0 && !used[n]; n = nodes[n].Parent {
+			used[n] = true
+		}
+	}
+	if len(evses) == 0 {
+		mark(0) // a station with no EVSEs known yet may draw on the connection
+	}
+	for _, n := range evses {
+		w, ok := wiringOf(wirings, EVSE{id, n})
+		node, known := index[w.CircuitID]
+		if !ok || !known {
+			node = 0
+		}
+		mark(node)
+	}
+	limit := func(n int) int64 {
+		out := NoLimit
+		for p := range g.Phases {
+			if l := nodes[n].LimitMA[p]; l != NoLimit && (out == NoLimit || l < out) {
+				out = l
+			}
+		}
+		return out
+	}
+	// Children come after their parents in nodes: a pass from the end sums each subtree.
+	through := make([]int64, len(nodes))
+	for n := len(nodes) - 1; n >= 0; n-- {
+		if !used[n] {
+			continue
+		}
+		if direct[n] {
+			through[n] = NoLimit
+		}
+		if l := limit(n); l != NoLimit && (through[n] == NoLimit || l < through[n]) {
+			through[n] = l
+		}
+		if p := nodes[n].Parent; p >= 0 && !direct[p] {
+			if through[n] == NoLimit || through[p] == NoLimit {
+				through[p] = NoLimit
+			} else {
+				through[p] += through[n]
+			}
+		}
+	}
+	return float64(through[0]) / 1000, nil
+}
+
 // checkShape is Check without the rule that limits be positive: a capacity cap may bring a
 // site down to nothing.
 func (g Grid) checkShape() error {

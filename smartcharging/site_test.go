@@ -251,3 +251,38 @@ func TestFallbackDraw(t *testing.T) {
 		t.Errorf("no EVSEs: %v", got)
 	}
 }
+
+// TestStationMaxA: a station may draw at most what the branches its EVSEs hang from let
+// through: one circuit's limit, the sum of separate circuits within their common parent, the
+// connection's for EVSEs without wiring; each less the margin, the lowest phase counting.
+func TestStationMaxA(t *testing.T) {
+	grid := Grid{SiteID: 1, Phases: 3, LimitA: [3]float64{100, 100, 90}, MarginPercent: 10}
+	circuits := []Circuit{
+		{ID: 1, SiteID: 1, LimitA: [3]float64{60, 60, 60}},              // under the connection
+		{ID: 2, SiteID: 1, ParentID: 1, LimitA: [3]float64{20, 20, 20}}, // under 1
+		{ID: 3, SiteID: 1, ParentID: 1, LimitA: [3]float64{50, 50, 50}}, // under 1
+		{ID: 4, SiteID: 1, LimitA: [3]float64{-1, -1, -1}},              // no limit of its own
+	}
+	wire := func(evse int, circuit int64) Wiring {
+		return Wiring{StationID: "CP", EVSEID: evse, CircuitID: circuit, Rotation: "RST", Phases: 3}
+	}
+	wirings := []Wiring{wire(1, 2), wire(2, 3), wire(3, 2), wire(4, 4)}
+	tests := []struct {
+		name  string
+		evses []int
+		want  float64
+	}{
+		{"one circuit", []int{1, 3}, 18},
+		{"two circuits, within their parent", []int{1, 2}, 54},
+		{"a circuit without a limit", []int{4}, 81},
+		{"a circuit and the connection", []int{1, 4}, 81},
+		{"no wiring", []int{9}, 81},
+		{"no EVSEs known", nil, 81},
+	}
+	for _, tt := range tests {
+		got, err := StationMaxA(grid, circuits, wirings, "CP", tt.evses)
+		if err != nil || math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%s: %g, %v; want %g", tt.name, got, err, tt.want)
+		}
+	}
+}

@@ -684,3 +684,62 @@ func TestSmartChargingEVSchedule(t *testing.T) {
 		return nil
 	})
 }
+
+// TestSmartChargingStationMax: a station at a managed site keeps a cap of its own, whatever
+// Ladda later sends or fails to send: its ChargingStationMaxProfile (1.6
+// ChargePointMaxProfile) carries what the circuits its EVSEs hang from let through, follows
+// the model as it changes, and goes when the site is no longer managed.
+func TestSmartChargingStationMax(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	siteID := sigSite(t, s, 100)
+	st := sigStation(t, ctx, s, siteID, "MAX-1", ocpptest.V16, 2)
+	type installed struct {
+		Items []struct {
+			Profile struct {
+				ID       int    `json:"id"`
+				Purpose  string `json:"purpose"`
+				Schedule struct {
+					Periods []struct {
+						Limit float64 `json:"limit"`
+					} `json:"periods"`
+				} `json:"schedule"`
+			} `json:"profile"`
+		} `json:"items"`
+	}
+	stationMax := func() (float64, bool) {
+		var list installed
+		s.mustCall(t, 200, "GET", "/api/v1/stations/MAX-1/charging-profiles", nil, &list)
+		for _, x := range list.Items {
+			if x.Profile.Purpose == "ChargingStationMaxProfile" && len(x.Profile.Schedule.Periods) == 1 {
+				return x.Profile.Schedule.Periods[0].Limit, true
+			}
+		}
+		return 0, false
+	}
+	if !sigWithin(5*time.Second, func() bool { a, ok := stationMax(); return ok && a == 100 }) {
+		a, ok := stationMax()
+		t.Fatalf("the station's maximum on a 100 A site: %g, %v; want 100 A", a, ok)
+	}
+	var circuit struct {
+		ID int64 `json:"id"`
+	}
+	s.mustCall(t, 201, "POST", fmt.Sprint("/api/v1/sites/", siteID, "/circuits"), map[string]any{"name": "Board B", "limitA": []float64{30}}, &circuit)
+	for evse := 1; evse <= 2; evse++ {
+		s.mustCall(t, 200, "PUT", fmt.Sprint("/api/v1/stations/MAX-1/evses/", evse, "/wiring"), map[string]any{"circuitId": circuit.ID, "phases": 3}, nil)
+	}
+	if !sigWithin(5*time.Second, func() bool { a, ok := stationMax(); return ok && a == 30 }) {
+		a, ok := stationMax()
+		t.Fatalf("the station's maximum with both EVSEs on a 30 A circuit: %g, %v; want 30 A", a, ok)
+	}
+	// The station keeps to it: a session without a limit of Ladda's gets no more.
+	if a, ok := st.Limit(1); !ok || a > 30 {
+		t.Errorf("the station allows connector 1 %g A (%v); want at most 30", a, ok)
+	}
+	s.mustCall(t, 204, "DELETE", fmt.Sprint("/api/v1/sites/", siteID, "/grid"), nil, nil)
+	if !sigWithin(5*time.Second, func() bool { _, ok := stationMax(); return !ok }) {
+		t.Error("the station keeps Ladda's maximum after its site is no longer managed")
+	}
+}
