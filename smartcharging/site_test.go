@@ -1,6 +1,7 @@
 package smartcharging
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -283,6 +284,45 @@ func TestStationMaxA(t *testing.T) {
 		got, err := StationMaxA(grid, circuits, wirings, "CP", tt.evses)
 		if err != nil || math.Abs(got-tt.want) > 1e-9 {
 			t.Errorf("%s: %g, %v; want %g", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+// BenchmarkCompute: one round of the controller over 1,000 sites, each computed from its
+// model as the service does: a 100 A connection with two circuits, 12 EVSEs of which 10 have
+// a session (one- and three-phase cars, some drawing less than offered) and 2 are idle,
+// keeping the fallback free, and a capacity cap.
+func BenchmarkCompute(b *testing.B) {
+	var sites []SiteInput
+	for s := range 1000 {
+		id := int64(s + 1)
+		in := SiteInput{Grid: Grid{SiteID: id, Phases: 3, LimitA: [3]float64{100, 100, 100}, MarginPercent: 5, FallbackA: 6}, CapacityW: 60000}
+		in.Circuits = []Circuit{{ID: 2*id - 1, SiteID: id, Name: "A", LimitA: [3]float64{63, 63, 63}}, {ID: 2 * id, SiteID: id, Name: "B", LimitA: [3]float64{63, 63, 63}}}
+		station := ladda.StationID(fmt.Sprint("CP", s))
+		for e := 1; e <= 12; e++ {
+			w := Wiring{StationID: station, EVSEID: e, CircuitID: 2*id - 1 + int64(e%2), Rotation: []string{"RST", "STR", "TRS"}[e%3], Phases: 3}
+			in.Wirings = append(in.Wirings, w)
+			if e > 10 {
+				in.Fixed = append(in.Fixed, Fixed{EVSE: EVSE{station, e}, CurrentA: 6, Phases: 3, Why: FixedIdle})
+				continue
+			}
+			sess := sessionAt(string(station), e, int64(s*12+e))
+			if e%3 == 0 {
+				sess.Phases = 1
+			}
+			if e%4 == 0 {
+				sess.DrawA, sess.OfferedA = []float64{4, 4, 4}, 16
+			}
+			in.Sessions = append(in.Sessions, sess)
+		}
+		sites = append(sites, in)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, in := range sites {
+			if _, err := Compute(in); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }
