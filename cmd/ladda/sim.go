@@ -78,7 +78,7 @@ func simFlags(args []string, getenv func(string) string, stderr io.Writer) (simC
 	fs.StringVar(&c.apiKey, "api-key", "", "API key: register missing stations and the id tag first (env LADDA_API_KEY)")
 	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow a server that is not on this machine (loopback)")
 	fs.IntVar(&c.connectors, "connectors", 2, "connectors per station; sessions take turns on them")
-	fs.Float64Var(&c.powerKW, "power-kw", 11, "charging power of the simulated cars, in kW")
+	fs.Float64Var(&c.powerKW, "power-kw", 11, "charging power of the simulated cars, in kW, on three phases; they draw less when Ladda limits them (smart charging)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -214,6 +214,9 @@ func simRegister(ctx context.Context, c simConfig, ids []string, out *simPrinter
 	return nil
 }
 
+// carA is the current per phase of the simulated cars: --power-kw on three phases.
+func (c simConfig) carA() float64 { return c.powerKW * 1000 / (3 * ocpptest.PhaseVoltage) }
+
 // simStation runs one station: up, then its sessions.
 func simStation(ctx context.Context, c simConfig, id, version string, out *simPrinter) simOutcome {
 	var o simOutcome
@@ -226,6 +229,7 @@ func simStation(ctx context.Context, c simConfig, id, version string, out *simPr
 		Model:         "Sim " + version,
 		MeterInterval: c.meterInterval,
 		PowerW:        c.powerKW * 1000,
+		MaxCurrentA:   c.carA(),
 	})
 	if err != nil {
 		out.printf("%s failed: %v", id, err)
@@ -287,7 +291,13 @@ func simStation(ctx context.Context, c simConfig, id, version string, out *simPr
 			return o
 		}
 		out.printf("%s session %d/%d started on connector %d (transaction %s)", id, k, c.sessions, connector, sess.TransactionID)
-		chargeErr := sess.Charge(ctx, c.sessionDuration)
+		// The car follows the limits Ladda sets (smart charging) for the session's length.
+		drive, done := context.WithTimeout(ctx, c.sessionDuration)
+		chargeErr := sess.Drive(drive, ocpptest.Car{MaxA: c.carA(), MinA: min(ocpptest.DefaultCarMinA, c.carA()), Phases: 3})
+		done()
+		if errors.Is(chargeErr, context.DeadlineExceeded) && ctx.Err() == nil {
+			chargeErr = nil // the session's time is up
+		}
 		// Stop even when the run's time is up: a simulator must not leave transactions open.
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		err = sess.Stop(stopCtx, "Local")
@@ -301,7 +311,10 @@ func simStation(ctx context.Context, c simConfig, id, version string, out *simPr
 		out.printf("%s session %d/%d stopped: %s in %s (transaction %s)", id, k, c.sessions, simEnergy(sess.EnergyWh()),
 			time.Since(sess.StartedAt).Round(100*time.Millisecond), sess.TransactionID)
 		if chargeErr != nil {
-			return o // the run's time is up
+			if ctx.Err() == nil {
+				out.printf("%s session %d/%d: %v", id, k, c.sessions, chargeErr)
+			}
+			return o // the run's time is up, or the server refused a message
 		}
 	}
 	o.finished = true
