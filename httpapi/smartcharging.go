@@ -682,7 +682,7 @@ type EVSchedule struct {
 	Duration   *int             `json:"duration,omitempty" doc:"Seconds; absent: the last period lasts."`
 	RateUnit   string           `json:"rateUnit" enum:"A,W" doc:"The unit of the limits: amperes per phase or watts."`
 	Periods    []SchedulePeriod `json:"periods" nullable:"false"`
-	Accepted   bool             `json:"accepted" doc:"Whether it kept within Ladda's limit when it came. Ladda plans with an accepted schedule only; it answers another Rejected and sends the limit again."`
+	Accepted   bool             `json:"accepted" doc:"Whether it kept within Ladda's limit when it came. Only an accepted schedule gives the finish time; Ladda answers another Rejected and sends the limit again."`
 	ReceivedAt time.Time        `json:"receivedAt"`
 }
 

@@ -2,7 +2,6 @@ package smartcharging
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/ladda-csms/ladda"
 	"github.com/ladda-csms/ladda/charging"
-	"github.com/ladda-csms/ladda/station"
 )
 
 // PutGrid sets a site's grid connection and reallocates it; stations of the site that Ladda
@@ -42,7 +40,7 @@ func (s *Service) remodel(ctx context.Context, siteID int64) error {
 		return err
 	}
 	for _, id := range s.connectedAt(siteID) {
-		s.sendStationProfiles(ctx, id)
+		s.profilesDue(id)
 	}
 	return nil
 }
@@ -86,12 +84,7 @@ func (s *Service) DeleteGrid(ctx context.Context, siteID int64) error {
 	}
 	s.mu.Unlock()
 	for _, id := range stations {
-		for _, purpose := range []string{"TxDefaultProfile", "TxProfile", station.PurposeStationMax} {
-			level := 0
-			if _, err := s.stations.Execute(ctx, id, station.ClearChargingProfile{Purpose: purpose, StackLevel: &level}, requestedBy); err != nil {
-				s.o.Logger.Warn("smart charging: clearing profiles of a site no longer managed", "station", id, "err", err)
-			}
-		}
+		s.profilesDue(id) // the site is no longer managed: Ladda's profiles are cleared
 	}
 	return nil
 }
@@ -488,16 +481,17 @@ func (s *Service) Allocation(ctx context.Context, siteID int64) (*SiteView, erro
 			evses = append(evses, EVSE{id, n})
 		}
 	}
-	draw := FallbackDraw(st.grid, st.wirings, evses)
-	var over []string
-	for p := range st.grid.Phases {
-		if limit := st.grid.LimitA[p] * (1 - st.grid.MarginPercent/100); draw[p] > limit {
-			over = append(over, fmt.Sprintf("%g A on L%d, which allows %g A", draw[p], p+1, limit))
+	for _, w := range st.wirings {
+		if e := (EVSE{w.StationID, w.EVSEID}); !slices.Contains(evses, e) {
+			evses = append(evses, e)
 		}
 	}
-	if len(over) > 0 {
-		v.Warnings = append(v.Warnings, fmt.Sprintf("should the stations lose Ladda, the site's %d EVSEs at the fallback limit of %g A would draw %s: lower the fallback limit",
-			len(evses), st.grid.FallbackA, strings.Join(over, "; ")))
+	over, err := FallbackOverloads(st.grid, st.circuits, st.wirings, evses)
+	if err != nil {
+		return nil, ladda.Wrap(op, err)
+	}
+	for _, o := range over {
+		v.Warnings = append(v.Warnings, o+": sessions beneath it may be paused to keep the fallback free for idle EVSEs, and stations that lose Ladda could overload it; lower the fallback limit")
 	}
 	return v, nil
 }

@@ -59,6 +59,8 @@ func (s *Service) runSite(ctx context.Context, siteID int64) {
 			lower = append(lower, x)
 		case !l.sent || l.failed:
 			raise = append(raise, x)
+		case l.resend && now.Sub(l.sentAt) >= s.o.RaiseEvery:
+			raise = append(raise, x) // its vehicle planned beyond it: the same limit again
 		case target > current+0.05 && (target-current >= 1 || target == 0 || current == 0) && now.Sub(l.sentAt) >= s.o.RaiseEvery:
 			raise = append(raise, x)
 		case now.Sub(l.sentAt) >= s.o.Horizon/2:
@@ -108,7 +110,7 @@ func (s *Service) deliver(ctx context.Context, sends []send, now time.Time) bool
 				if err != nil {
 					x.live.failed = true
 				} else {
-					x.live.failed, x.live.sent, x.live.offered, x.live.sentAt = false, true, x.limitA, now
+					x.live.failed, x.live.resend, x.live.sent, x.live.offered, x.live.sentAt = false, false, true, x.limitA, now
 				}
 				verify := err == nil && x.live.verified == nil
 				s.mu.Unlock()
@@ -211,14 +213,6 @@ func (s *Service) snapshot(siteID int64, now time.Time) (SiteInput, bool) {
 		}
 		if n := l.needs; n != nil {
 			sess.MinA, sess.MaxA, sess.Phases = n.MinA, n.MaxA, n.Phases
-		}
-		if a, ok := s.plannedCap(l, e, now); ok {
-			switch {
-			case a < 0.1:
-				sess.Hold = true
-			case sess.MaxA <= 0 || a < sess.MaxA:
-				sess.MaxA = a
-			}
 		}
 		in.Sessions = append(in.Sessions, sess)
 	}

@@ -12,24 +12,20 @@ import (
 
 // EVChargingSchedule takes the schedule an ISO 15118 vehicle planned within its limit (2.0.1
 // NotifyEVChargingSchedule) for the session at an EVSE. It answers Accepted when the schedule
-// keeps within the limit Ladda gave the session (or Ladda gave none yet); otherwise Rejected,
-// and Ladda sends the limit again, which makes the vehicle plan anew. Rejected too when the
-// EVSE has no session or the schedule is empty. Either way a schedule for a session is
-// stored; an accepted one is what the vehicle view shows and what the allocation trusts:
-// where the vehicle plans to take less than offered, the rest goes to other sessions.
+// keeps within what Ladda installed for the session (see within), or when Ladda has given the session no limit
+// yet; otherwise Rejected, and Ladda sends the limit again (at most every RaiseEvery), which
+// makes the vehicle plan anew. Rejected too when the EVSE has no session or the schedule is
+// malformed. A schedule for a session is stored either way; the vehicle view shows it and
+// takes its finish time from an accepted one. The allocation needs no schedule: what a
+// vehicle does not draw goes to others as it is measured.
 func (s *Service) EVChargingSchedule(ctx context.Context, id ladda.StationID, evseID int, start time.Time, sched station.ChargingSchedule) (string, error) {
 	const op = "smartcharging.EVChargingSchedule"
 	txID, err := s.sessionAt(ctx, EVSE{id, evseID})
 	if err != nil {
 		return "", ladda.Wrap(op, err)
 	}
-	if txID == 0 || len(sched.Periods) == 0 || sched.Periods[0].Start != 0 {
+	if txID == 0 || !wellFormed(sched) {
 		return "Rejected", nil
-	}
-	for _, p := range sched.Periods {
-		if p.Limit < 0 || math.IsNaN(p.Limit) || math.IsInf(p.Limit, 0) {
-			return "Rejected", nil
-		}
 	}
 	now := s.o.Clock.Now().UTC()
 	ev := &EVSchedule{TransactionID: txID, Start: start.UTC(), Schedule: sched, Accepted: true, ReceivedAt: now}
@@ -38,7 +34,11 @@ func (s *Service) EVChargingSchedule(ctx context.Context, id ladda.StationID, ev
 	s.mu.Lock()
 	if l := s.sessions[e]; l != nil && l.tx.ID == txID && l.sent {
 		v, phases := s.electrics(l, e)
-		ev.Accepted = maxPlanned(sched, v, phases) <= l.offered+0.1
+		fallback := 0.0
+		if st := s.sites[l.siteID]; st != nil {
+			fallback = st.grid.FallbackA
+		}
+		ev.Accepted = within(ev, v, phases, l.offered, l.sentAt.Add(s.o.Horizon), fallback)
 	}
 	s.mu.Unlock()
 	if err := s.store.PutEVSchedule(ctx, ev); err != nil {
@@ -46,21 +46,49 @@ func (s *Service) EVChargingSchedule(ctx context.Context, id ladda.StationID, ev
 	}
 	s.mu.Lock()
 	if l := s.sessions[e]; l != nil && l.tx.ID == txID {
-		l.ev, l.evOffer = ev, 0
-		if l.sent {
-			l.evOffer = l.offered
-		}
+		l.ev = ev
 		if !ev.Accepted {
-			l.sent = false // send the limit again: the vehicle plans anew within it
+			l.resend = true
+			s.dirty[l.siteID] = true
 		}
-		s.dirty[l.siteID] = true
 	}
 	s.mu.Unlock()
-	s.poke()
 	if !ev.Accepted {
+		s.poke()
 		return "Rejected", nil
 	}
 	return "Accepted", nil
+}
+
+// wellFormed reports whether a schedule starts at 0, in A or W, with periods in time order
+// and limits that are numbers, not negative.
+func wellFormed(sched station.ChargingSchedule) bool {
+	if len(sched.Periods) == 0 || sched.Periods[0].Start != 0 || (sched.RateUnit != "A" && sched.RateUnit != "W") {
+		return false
+	}
+	for i, p := range sched.Periods {
+		if p.Limit < 0 || math.IsNaN(p.Limit) || math.IsInf(p.Limit, 0) || (i > 0 && p.Start <= sched.Periods[i-1].Start) {
+			return false
+		}
+	}
+	return true
+}
+
+// within reports whether a vehicle's schedule keeps to what was installed: periods that
+// start while the limit holds (until expires) to limitA; later ones, when the station may
+// have fallen back, to the higher of limitA (Ladda renews limits before they run out) and
+// fallbackA.
+func within(ev *EVSchedule, v float64, phases int, limitA float64, expires time.Time, fallbackA float64) bool {
+	for _, p := range ev.Schedule.Periods {
+		allowed := limitA
+		if !ev.Start.Add(time.Duration(p.Start) * time.Second).Before(expires) {
+			allowed = max(limitA, fallbackA)
+		}
+		if amps(ev.Schedule, p.Limit, v, phases) > allowed+0.1 {
+			return false
+		}
+	}
+	return true
 }
 
 // sessionAt returns the transaction running at an EVSE, 0 when none is. A station may tell
@@ -112,15 +140,6 @@ func amps(sched station.ChargingSchedule, limit, v float64, phases int) float64 
 	return limit
 }
 
-// maxPlanned is the highest current per phase a schedule plans.
-func maxPlanned(sched station.ChargingSchedule, v float64, phases int) float64 {
-	out := 0.0
-	for _, p := range sched.Periods {
-		out = max(out, amps(sched, p.Limit, v, phases))
-	}
-	return out
-}
-
 // plannedAt is the current per phase a vehicle's schedule plans at t; false before it
 // starts or after it ends. The last period lasts to the schedule's duration, or on.
 func plannedAt(ev *EVSchedule, t time.Time, v float64, phases int) (float64, bool) {
@@ -170,20 +189,4 @@ func plannedDone(ev *EVSchedule, now time.Time, remainingWh, v float64, phases i
 		t = next
 	}
 	return time.Time{}, false
-}
-
-// plannedCap is what the allocation gives a session at most because its vehicle plans to
-// take less now than it was offered when it planned: its own choice (a pause, a slow
-// start), not the limit's. Its limit follows the plan, and the rest goes to other sessions;
-// once the plan asks for more again, the cap lifts. The caller holds s.mu.
-func (s *Service) plannedCap(l *live, e EVSE, now time.Time) (float64, bool) {
-	if l.ev == nil || !l.ev.Accepted || l.evOffer <= 0 {
-		return 0, false
-	}
-	v, phases := s.electrics(l, e)
-	a, ok := plannedAt(l.ev, now, v, phases)
-	if !ok || a >= l.evOffer-1 {
-		return 0, false
-	}
-	return a, true
 }

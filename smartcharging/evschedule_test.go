@@ -1,6 +1,8 @@
 package smartcharging
 
 import (
+	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -65,6 +67,60 @@ func TestPlannedDone(t *testing.T) {
 		got, ok := plannedDone(ev, start.Add(tt.from), tt.wantWh, 230, 3)
 		if ok != tt.possible || (ok && got.Sub(start.Add(tt.want)).Abs() > time.Second) {
 			t.Errorf("%s: %v, %v; want %v, %v", tt.name, got.Sub(start), ok, tt.want, tt.possible)
+		}
+	}
+}
+
+// TestWithin: a vehicle's plan keeps to what was installed: the limit while it holds, the
+// higher of limit and fallback after it may have run out.
+func TestWithin(t *testing.T) {
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	expires := start.Add(10 * time.Minute)
+	plan := func(rate string, periods ...station.SchedulePeriod) *EVSchedule {
+		return &EVSchedule{Start: start, Schedule: station.ChargingSchedule{RateUnit: rate, Periods: periods}}
+	}
+	tests := []struct {
+		name string
+		ev   *EVSchedule
+		want bool
+	}{
+		{"at the limit, then the fallback", plan("A", station.SchedulePeriod{Start: 0, Limit: 6}, station.SchedulePeriod{Start: 600, Limit: 10}), true},
+		{"the fallback before the limit runs out", plan("A", station.SchedulePeriod{Start: 0, Limit: 6}, station.SchedulePeriod{Start: 300, Limit: 10}), false},
+		{"the fallback from the start", plan("A", station.SchedulePeriod{Start: 0, Limit: 10}), false},
+		{"above both", plan("A", station.SchedulePeriod{Start: 0, Limit: 12}), false},
+		{"in W, within", plan("W", station.SchedulePeriod{Start: 0, Limit: 6 * 230 * 3}, station.SchedulePeriod{Start: 600, Limit: 0}), true},
+		{"in W, above", plan("W", station.SchedulePeriod{Start: 0, Limit: 7 * 230 * 3}, station.SchedulePeriod{Start: 600, Limit: 0}), false},
+	}
+	for _, tt := range tests {
+		if got := within(tt.ev, 230, 3, 6, expires, 10); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if !within(plan("A", station.SchedulePeriod{Start: 0, Limit: 16}, station.SchedulePeriod{Start: 3600, Limit: 16}), 230, 3, 16, expires, 10) {
+		t.Error("a plan at a 16 A limit, beyond the limit's end, is not within it")
+	}
+}
+
+// TestWellFormed: a schedule starts at 0, in A or W, its periods in time order, its limits
+// numbers that are not negative.
+func TestWellFormed(t *testing.T) {
+	ok := station.ChargingSchedule{RateUnit: "A", Periods: []station.SchedulePeriod{{Start: 0, Limit: 6}, {Start: 60, Limit: 0}}}
+	if !wellFormed(ok) {
+		t.Errorf("%+v is not well formed", ok)
+	}
+	for name, change := range map[string]func(*station.ChargingSchedule){
+		"no periods":      func(s *station.ChargingSchedule) { s.Periods = nil },
+		"starts later":    func(s *station.ChargingSchedule) { s.Periods[0].Start = 5 },
+		"out of order":    func(s *station.ChargingSchedule) { s.Periods[1].Start = 0 },
+		"negative":        func(s *station.ChargingSchedule) { s.Periods[1].Limit = -1 },
+		"not a number":    func(s *station.ChargingSchedule) { s.Periods[0].Limit = math.NaN() },
+		"an unknown unit": func(s *station.ChargingSchedule) { s.RateUnit = "kW" },
+	} {
+		bad := ok
+		bad.Periods = slices.Clone(ok.Periods)
+		change(&bad)
+		if wellFormed(bad) {
+			t.Errorf("%s: %+v is well formed", name, bad)
 		}
 	}
 }

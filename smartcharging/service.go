@@ -19,6 +19,7 @@ type Stations interface {
 	Station(ctx context.Context, id ladda.StationID) (*station.Station, error)
 	Site(ctx context.Context, id int64) (*station.Site, error)
 	Stations(ctx context.Context, f station.Filter) ([]*station.Station, error)
+	ChargingProfiles(ctx context.Context, id ladda.StationID) ([]*station.InstalledProfile, error)
 	Execute(ctx context.Context, id ladda.StationID, cmd station.Command, requestedBy string) (*station.CommandRecord, error)
 	ForgetTransactionProfiles(ctx context.Context, id ladda.StationID, stationTxID string) error
 }
@@ -105,7 +106,13 @@ type Service struct {
 	sessions map[EVSE]*live
 	dirty    map[int64]bool
 	running  map[int64]bool
-	wake     chan struct{}
+	// Stations whose own profiles (fallback, maximum) are to be sent; being sent; to be sent
+	// again at the next tick, their last sending having failed.
+	due, sending, retry map[ladda.StationID]bool
+	wake                chan struct{}
+	// ctx and background are Run's context and the work it started outside its loop.
+	ctx        context.Context
+	background sync.WaitGroup
 }
 
 // placement is where a station stands, as last looked up.
@@ -154,7 +161,7 @@ type live struct {
 	hold     bool        // the price plan says wait
 	plan     []Window    // when the price plan charges
 	ev       *EVSchedule // the vehicle's own plan (ISO 15118)
-	evOffer  float64     // the limit the vehicle had when it planned; 0: not known
+	resend   bool        // its vehicle planned beyond its limit: send the limit again
 	verified *bool
 }
 
@@ -163,12 +170,17 @@ func NewService(store Store, stations Stations, txs Transactions, o Config) *Ser
 	o.defaults()
 	return &Service{store: store, stations: stations, txs: txs, o: o,
 		sites: map[int64]*site{}, placed: map[ladda.StationID]placement{}, sessions: map[EVSE]*live{},
-		dirty: map[int64]bool{}, running: map[int64]bool{}, wake: make(chan struct{}, 1)}
+		dirty: map[int64]bool{}, running: map[int64]bool{}, wake: make(chan struct{}, 1), ctx: context.Background(),
+		due: map[ladda.StationID]bool{}, sending: map[ladda.StationID]bool{}, retry: map[ladda.StationID]bool{}}
 }
 
 // Run follows events until ctx ends: transactions starting, meter values, stations
 // connecting and ending, and reallocates the sites they concern.
 func (s *Service) Run(ctx context.Context, events <-chan ladda.Event) {
+	s.mu.Lock()
+	s.ctx = ctx
+	s.mu.Unlock()
+	defer s.background.Wait()
 	if err := s.load(ctx); err != nil {
 		s.o.Logger.Error("smart charging: loading sites", "err", err)
 	}
@@ -200,6 +212,9 @@ func (s *Service) Run(ctx context.Context, events <-chan ladda.Event) {
 			settle = nil
 			for _, id := range s.takeDirty() {
 				workers.Go(func() { s.runSite(ctx, id) })
+			}
+			for _, id := range s.takeDue() {
+				workers.Go(func() { s.sendStationProfiles(ctx, id) })
 			}
 		}
 	}
@@ -316,6 +331,11 @@ func (s *Service) readEVSEs(ctx context.Context, siteID int64, now time.Time) {
 	}
 	s.mu.Lock()
 	if st := s.sites[siteID]; st != nil {
+		for id, list := range evses {
+			if !slices.Equal(list, st.evses[id]) && s.placed[id].connected {
+				s.due[id] = true // its maximum may follow other circuits now
+			}
+		}
 		st.evses, st.evsesAt = evses, now
 	}
 	s.mu.Unlock()
@@ -340,8 +360,7 @@ func (s *Service) evseSeen(ctx context.Context, e EVSE) {
 	}
 	s.mu.Unlock()
 	if !known {
-		s.poke()
-		s.sendStationProfiles(ctx, e.StationID) // its maximum may follow other circuits now
+		s.profilesDue(e.StationID) // its maximum may follow other circuits now
 	}
 }
 
@@ -586,18 +605,29 @@ func (s *Service) connected(ctx context.Context, id ladda.StationID) {
 		s.dirty[p.siteID] = true
 	}
 	s.mu.Unlock()
-	if st == nil {
-		return
-	}
-	s.poke()
-	s.sendStationProfiles(ctx, id)
+	s.profilesDue(id) // at an unmanaged site: what Ladda installed there before is cleared
 }
 
 // sendStationProfiles sends a station of a managed site the profiles it keeps even without
 // Ladda: a TxDefaultProfile with the site's fallback limit, for sessions Ladda has not yet
 // given a limit, and a ChargingStationMaxProfile with what the circuits it hangs from let
-// through (StationMaxA), which its EVSEs together never exceed.
+// through (StationMaxA), which its EVSEs together never exceed. At a site that is not
+// managed, it clears what Ladda installed there (clearOwn). A failure is tried again at the
+// next tick while the station is connected.
 func (s *Service) sendStationProfiles(ctx context.Context, id ladda.StationID) {
+	failed := false
+	defer func() {
+		s.mu.Lock()
+		delete(s.sending, id)
+		if failed {
+			s.retry[id] = true // at the next tick
+		}
+		again := s.due[id]
+		s.mu.Unlock()
+		if again {
+			s.poke()
+		}
+	}()
 	p, ok := s.place(ctx, id)
 	if !ok {
 		return
@@ -606,6 +636,7 @@ func (s *Service) sendStationProfiles(ctx context.Context, id ladda.StationID) {
 	st := s.sites[p.siteID]
 	if st == nil {
 		s.mu.Unlock()
+		failed = !s.clearOwn(ctx, id)
 		return
 	}
 	fallback := st.grid.FallbackA
@@ -623,16 +654,76 @@ func (s *Service) sendStationProfiles(ctx context.Context, id ladda.StationID) {
 	if err == nil {
 		profiles = append(profiles, station.ChargingProfile{ID: StationMaxProfileID, Purpose: station.PurposeStationMax, Kind: "Absolute",
 			Schedule: station.ChargingSchedule{StartAt: &now, RateUnit: "A", Periods: []station.SchedulePeriod{{Limit: roundDown(maxA)}}}})
+	} else {
+		s.o.Logger.Error("smart charging: a station's maximum from a broken model", "station", id, "err", err)
 	}
 	for _, prof := range profiles {
 		rec, err := s.stations.Execute(ctx, id, station.SetChargingProfile{Profile: prof}, requestedBy)
-		if err == nil && rec.Outcome == station.CommandAnswered && rec.Answer.Status != "Accepted" {
-			err = errors.New("station answered " + rec.Answer.Status)
+		if err == nil && (rec.Outcome != station.CommandAnswered || rec.Answer.Status != "Accepted") {
+			err = errors.New("the station answered " + string(rec.Outcome) + " " + rec.Answer.Status)
 		}
 		if err != nil {
+			failed = true
 			s.o.Logger.Warn("smart charging: sending a station its "+prof.Purpose, "station", id, "err", err)
 		}
 	}
+}
+
+// clearOwn clears the profiles Ladda installed at a station that no longer stands at a
+// managed site (its grid was deleted, or it was moved), by their ids, so that an operator's
+// own profiles stay; it reports whether the station cleared them all.
+func (s *Service) clearOwn(ctx context.Context, id ladda.StationID) bool {
+	list, err := s.stations.ChargingProfiles(ctx, id)
+	if err != nil {
+		return ladda.IsKind(err, ladda.NotFound)
+	}
+	ok := true
+	for _, p := range list {
+		if p.SetBy != requestedBy {
+			continue
+		}
+		pid := p.Profile.ID
+		rec, err := s.stations.Execute(ctx, id, station.ClearChargingProfile{ID: &pid}, requestedBy)
+		if err == nil && rec.Outcome != station.CommandAnswered {
+			err = errors.New("the station answered " + string(rec.Outcome))
+		}
+		if err != nil {
+			ok = false
+			s.o.Logger.Warn("smart charging: clearing a profile of a site no longer managed", "station", id, "profile", pid, "err", err)
+		}
+	}
+	return ok
+}
+
+// profilesDue has a station's own profiles sent now, in the background (a station that
+// connects must have its fallback before its first session starts); if they are being sent,
+// once that is done.
+func (s *Service) profilesDue(id ladda.StationID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sending[id] {
+		s.due[id] = true
+		return
+	}
+	s.sending[id] = true
+	s.background.Go(func() { s.sendStationProfiles(s.ctx, id) })
+}
+
+// takeDue returns the stations whose profiles to send now, and marks them being sent.
+func (s *Service) takeDue() []ladda.StationID {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []ladda.StationID
+	for id := range s.due {
+		if s.sending[id] {
+			continue
+		}
+		delete(s.due, id)
+		s.sending[id] = true
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (s *Service) poke() {
@@ -646,6 +737,12 @@ func (s *Service) markAll() {
 	s.mu.Lock()
 	for _, l := range s.sessions {
 		s.dirty[l.siteID] = true
+	}
+	for id := range s.retry {
+		delete(s.retry, id)
+		if s.placed[id].connected {
+			s.due[id] = true
+		}
 	}
 	s.mu.Unlock()
 }

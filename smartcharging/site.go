@@ -81,8 +81,10 @@ const drawMarginMA = 1000
 // Compute allocates a site's capacity among its sessions: the grid limit less the margin,
 // capped by CapacityW, less the other loads and the fixed EVSEs, shared by Allocate's rules;
 // when not every session's minimum fits, the sessions that started first keep theirs.
-// A session draws clearly less than offered when it is measured more than 1 A below its
-// offer; it then gives the rest back. Errors are Invalid: a broken model (see Tree, Wiring).
+// A session draws clearly less than offered when it is measured more than half an ampere
+// below its offer; it then keeps its draw plus 1 A and gives the rest back, so that once it
+// has been given that, it stays there rather than take its full share again. Errors are
+// Invalid: a broken model (see Tree, Wiring).
 func Compute(in SiteInput) ([]Limit, error) {
 	g := in.Grid
 	v := g.Voltage()
@@ -162,7 +164,7 @@ func Compute(in SiteInput) ([]Limit, error) {
 		draw := int64(-1)
 		if len(s.DrawA) > 0 && s.OfferedA > 0 {
 			d := slices.Max(s.DrawA)
-			if d*1000+drawMarginMA < s.OfferedA*1000 {
+			if d*1000+drawMarginMA/2 < s.OfferedA*1000 {
 				draw = int64(math.Round(d * 1000))
 			}
 		}
@@ -183,28 +185,57 @@ func Compute(in SiteInput) ([]Limit, error) {
 	return out, nil
 }
 
-// FallbackDraw is what the EVSEs would draw on each grid phase if each took the fallback
-// limit on all its phases: what the site must bear when its stations lose Ladda. EVSEs
-// without wiring take 3 phases, RST.
-func FallbackDraw(g Grid, wirings []Wiring, evses []EVSE) [Phases]float64 {
-	var out [Phases]float64
+// FallbackOverloads names each part of a site's installation, its connection or a circuit,
+// that its EVSEs would overload each at the fallback limit on all its phases: what the
+// stations draw should they lose Ladda, and the room Ladda keeps free for idle EVSEs, so
+// that sessions beneath such a part may be paused. EVSEs without wiring hang from the
+// connection, three phases, RST. Errors are Invalid: a broken model (see Tree).
+func FallbackOverloads(g Grid, circuits []Circuit, wirings []Wiring, evses []EVSE) ([]string, error) {
+	nodes, index, err := Tree(g, circuits)
+	if err != nil || g.FallbackA <= 0 {
+		return nil, err
+	}
+	names := make([]string, len(nodes))
+	names[0] = "the connection"
+	for _, c := range circuits {
+		names[index[c.ID]] = fmt.Sprintf("circuit %q", c.Name)
+	}
+	count := make([]int, len(nodes))
+	draw := make([][Phases]int64, len(nodes))
 	for _, e := range evses {
 		w, ok := wiringOf(wirings, e)
 		if !ok {
 			w = Wiring{Rotation: "RST", Phases: 3}
 		}
 		phases, err := w.GridPhases(w.Phases)
-		if g.Phases == 1 {
-			phases, err = []int{0}, nil
-		}
 		if err != nil {
-			continue
+			return nil, err
 		}
-		for _, p := range phases {
-			out[p] += g.FallbackA
+		node, ok := index[w.CircuitID]
+		if !ok {
+			node = 0
+		}
+		for n := node; n >= 0; n = nodes[n].Parent {
+			count[n]++
+			for _, p := range phases {
+				if g.Phases == 1 {
+					p = 0
+				}
+				draw[n][p] += int64(math.Round(g.FallbackA * 1000))
+			}
 		}
 	}
-	return out
+	var out []string
+	for n := range nodes {
+		for p := range g.Phases {
+			if l := nodes[n].LimitMA[p]; l != NoLimit && draw[n][p] > l {
+				out = append(out, fmt.Sprintf("%s: its %d EVSEs at the fallback limit of %g A would draw %g A on L%d, which allows %g A",
+					names[n], count[n], g.FallbackA, float64(draw[n][p])/1000, p+1, float64(l)/1000))
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 // StationMaxA is the most a station's EVSEs together may ever draw per phase, whatever the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,27 +230,40 @@ func TestCapacityAt(t *testing.T) {
 	}
 }
 
-// TestFallbackDraw: each EVSE at the fallback limit loads the grid phases its wiring puts it
-// on; a single-phase site carries everything on its one phase.
-func TestFallbackDraw(t *testing.T) {
-	a, b, c := EVSE{"CP", 1}, EVSE{"CP", 2}, EVSE{"CP", 3}
-	wirings := []Wiring{
-		{StationID: "CP", EVSEID: 2, Rotation: "STR", Phases: 1},
-		{StationID: "CP", EVSEID: 3, Rotation: "TRS", Phases: 2},
+// TestFallbackOverloads: every part of the installation is checked against its EVSEs, each
+// at the fallback limit on the grid phases its wiring puts it on: the connection, and each
+// circuit with the EVSEs beneath it.
+func TestFallbackOverloads(t *testing.T) {
+	grid := Grid{SiteID: 1, Phases: 3, LimitA: [3]float64{100, 100, 100}, MarginPercent: 10, FallbackA: 6}
+	circuits := []Circuit{{ID: 1, SiteID: 1, Name: "Board B", LimitA: [3]float64{32, 32, 32}}}
+	var evses []EVSE
+	var wirings []Wiring
+	for i := 1; i <= 6; i++ {
+		evses = append(evses, EVSE{"CP", i})
+		wirings = append(wirings, Wiring{StationID: "CP", EVSEID: i, CircuitID: 1, Rotation: "RST", Phases: 3})
 	}
-	three := Grid{Phases: 3, FallbackA: 6}
-	if got, want := FallbackDraw(three, wirings, []EVSE{a, b}), [Phases]float64{6, 12, 6}; got != want {
-		t.Errorf("three phases: %v, want %v", got, want)
+	got, err := FallbackOverloads(grid, circuits, wirings, evses)
+	if err != nil || len(got) != 1 || !strings.HasPrefix(got[0], `circuit "Board B": its 6 EVSEs at the fallback limit of 6 A would draw 36 A on L1, which allows 28.8 A`) {
+		t.Errorf("six EVSEs on a 32 A circuit: %q, %v", got, err)
 	}
-	if got, want := FallbackDraw(three, wirings, []EVSE{b, c}), [Phases]float64{6, 6, 6}; got != want {
-		t.Errorf("three phases: %v, want %v", got, want)
+	// Single-phase EVSEs spread over the phases by their rotation fit.
+	for i := range wirings {
+		wirings[i].Phases, wirings[i].Rotation = 1, []string{"RST", "STR", "TRS"}[i%3]
 	}
-	one := Grid{Phases: 1, FallbackA: 6}
-	if got, want := FallbackDraw(one, wirings, []EVSE{a, b, c}), [Phases]float64{18, 0, 0}; got != want {
-		t.Errorf("one phase: %v, want %v", got, want)
+	if got, err := FallbackOverloads(grid, circuits, wirings, evses); err != nil || len(got) != 0 {
+		t.Errorf("six single-phase EVSEs spread over three phases: %q, %v", got, err)
 	}
-	if got := FallbackDraw(three, nil, nil); got != [Phases]float64{} {
-		t.Errorf("no EVSEs: %v", got)
+	// Twenty unwired EVSEs overload the connection.
+	var many []EVSE
+	for i := 1; i <= 20; i++ {
+		many = append(many, EVSE{"X", i})
+	}
+	if got, err := FallbackOverloads(grid, circuits, nil, many); err != nil || len(got) != 1 || !strings.HasPrefix(got[0], "the connection: its 20 EVSEs") {
+		t.Errorf("twenty EVSEs on the connection: %q, %v", got, err)
+	}
+	grid.FallbackA = 0
+	if got, err := FallbackOverloads(grid, circuits, nil, many); err != nil || len(got) != 0 {
+		t.Errorf("a fallback of 0: %q, %v", got, err)
 	}
 }
 
@@ -324,5 +338,29 @@ func BenchmarkCompute(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	}
+}
+
+// TestComputeGiveBackIsStable: a car that takes less than its share gives the rest to the
+// others and, once limited to what it takes plus 1 A, stays there: fed back round after
+// round, the allocation does not swing between that and its full share.
+func TestComputeGiveBackIsStable(t *testing.T) {
+	in := SiteInput{Grid: Grid{SiteID: 1, Phases: 3, LimitA: [3]float64{40, 40, 40}}, CapacityW: -1,
+		Sessions: []Session{sessionAt("CP", 1, 1), sessionAt("CP", 2, 2)}}
+	var history [][2]float64
+	for range 6 {
+		limits, err := Compute(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := limits[0].LimitA, limits[1].LimitA
+		history = append(history, [2]float64{a, b})
+		// Car 1 takes at most 16 A; car 2 all it is offered.
+		in.Sessions[0].OfferedA, in.Sessions[0].DrawA = a, []float64{min(a, 16), min(a, 16), min(a, 16)}
+		in.Sessions[1].OfferedA, in.Sessions[1].DrawA = b, []float64{b, b, b}
+	}
+	want := [][2]float64{{20, 20}, {17, 23}, {17, 23}, {17, 23}, {17, 23}, {17, 23}}
+	if !slices.Equal(history, want) {
+		t.Errorf("rounds: %v, want %v", history, want)
 	}
 }

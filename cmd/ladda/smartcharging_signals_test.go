@@ -596,9 +596,10 @@ func TestSmartChargingNeedsRightAfterStart(t *testing.T) {
 
 // TestSmartChargingEVSchedule: ISO 15118 cars plan their own charging within their limit
 // (NotifyEVChargingSchedule). On a 40 A site two cars share 20 A each; when one plans to take
-// only 8 A for now, Ladda accepts the plan, limits that car to it and gives the other the
-// rest, and the vehicle view's finish time follows the plan's pause. A plan above the car's
-// limit is rejected, and Ladda sends the limit again.
+// only 8 A for now, Ladda accepts the plan, and as the car draws what it planned, Ladda
+// leaves it that plus 1 A and gives the other the rest; the vehicle view's finish time
+// follows the plan's pause. A plan above the car's limit is rejected, and Ladda sends the
+// limit again.
 func TestSmartChargingEVSchedule(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, "--limit-raise-interval", "200ms")
@@ -634,9 +635,9 @@ func TestSmartChargingEVSchedule(t *testing.T) {
 	if err != nil || status != "Accepted" {
 		t.Fatalf("NotifyEVChargingSchedule within the limit = %q, %v; want Accepted", status, err)
 	}
-	if !sigWithin(5*time.Second, func() bool { la, lb := limits(); return la == 8 && lb == 32 }) {
+	if !sigWithin(5*time.Second, func() bool { la, lb := limits(); return la == 9 && lb == 31 }) {
 		la, lb := limits()
-		t.Fatalf("after car A planned 8 A: allowed %g A and %g A; want 8 A and 32 A", la, lb)
+		t.Fatalf("after car A planned 8 A: allowed %g A and %g A; want 9 A and 31 A", la, lb)
 	}
 	sigThroughout(t, 500*time.Millisecond, func() error {
 		if sum := a.CurrentA() + b.CurrentA(); sum > 40.001 {
@@ -672,10 +673,32 @@ func TestSmartChargingEVSchedule(t *testing.T) {
 		t.Errorf("doneAt = %v, want about %v (the plan's pause counted)", v.DoneAt, want)
 	}
 
-	// A plan above its limit is rejected, and the car keeps to the limit.
+	// A plan above its limit is rejected, the limit is sent again, and the car keeps to it.
+	sentAt := func() time.Time {
+		var list struct {
+			Items []struct {
+				EVSEID int       `json:"evseId"`
+				SetAt  time.Time `json:"setAt"`
+			} `json:"items"`
+		}
+		s.mustCall(t, 200, "GET", "/api/v1/stations/EVS-1/charging-profiles", nil, &list)
+		for _, x := range list.Items {
+			if x.EVSEID == 2 {
+				return x.SetAt
+			}
+		}
+		return time.Time{}
+	}
+	before := sentAt()
 	status, err = b.NotifySchedule(ctx, time.Now(), []ocpptest.PlanPeriod{{After: 0, LimitA: 40}})
 	if err != nil || status != "Rejected" {
 		t.Errorf("NotifyEVChargingSchedule above the limit = %q, %v; want Rejected", status, err)
+	}
+	if !sigWithin(5*time.Second, func() bool { return sentAt().After(before) }) {
+		t.Errorf("car B's limit was not sent again after its plan was rejected (last sent %v)", before)
+	}
+	if _, lb := limits(); lb != 31 {
+		t.Errorf("car B is allowed %g A after the rejected plan, want its 31 A", lb)
 	}
 	sigThroughout(t, 500*time.Millisecond, func() error {
 		if la, lb := limits(); la+lb > 40.001 {
@@ -734,12 +757,26 @@ func TestSmartChargingStationMax(t *testing.T) {
 		a, ok := stationMax()
 		t.Fatalf("the station's maximum with both EVSEs on a 30 A circuit: %g, %v; want 30 A", a, ok)
 	}
-	// The station keeps to it: a session without a limit of Ladda's gets no more.
-	if a, ok := st.Limit(1); !ok || a > 30 {
-		t.Errorf("the station allows connector 1 %g A (%v); want at most 30", a, ok)
+	// The station keeps to it: with a fallback of 40 A, a session without a limit of Ladda's
+	// gets no more than the maximum.
+	s.mustCall(t, 200, "PUT", fmt.Sprint("/api/v1/sites/", siteID, "/grid"), map[string]any{"limitA": []float64{100}, "fallbackA": 40}, nil)
+	if !sigWithin(5*time.Second, func() bool { a, ok := st.Limit(1); return ok && a == 30 }) {
+		a, ok := st.Limit(1)
+		t.Errorf("the station allows connector 1 %g A (%v) under a 40 A fallback; want the 30 A maximum", a, ok)
 	}
+	// An operator's own profile at the station stays when the site is no longer managed.
+	s.mustCall(t, 200, "POST", "/api/v1/stations/MAX-1/charging-profiles", map[string]any{"evseId": 1,
+		"profile": map[string]any{"id": 7, "stackLevel": 0, "purpose": "TxDefaultProfile", "kind": "Absolute",
+			"schedule": map[string]any{"startAt": time.Now().UTC().Truncate(time.Second), "rateUnit": "A", "periods": []map[string]any{{"start": 0, "limit": 16}}}}}, nil)
 	s.mustCall(t, 204, "DELETE", fmt.Sprint("/api/v1/sites/", siteID, "/grid"), nil, nil)
 	if !sigWithin(5*time.Second, func() bool { _, ok := stationMax(); return !ok }) {
 		t.Error("the station keeps Ladda's maximum after its site is no longer managed")
+	}
+	var list installed
+	if !sigWithin(5*time.Second, func() bool {
+		s.mustCall(t, 200, "GET", "/api/v1/stations/MAX-1/charging-profiles", nil, &list)
+		return len(list.Items) == 1 && list.Items[0].Profile.ID == 7
+	}) {
+		t.Errorf("after the grid went, the station has profiles %+v; want only the operator's, id 7", list.Items)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -141,7 +142,7 @@ func TestSmartChargingArrivals(t *testing.T) {
 	alloc := fmt.Sprint("/api/v1/sites/", site.ID, "/allocation")
 	s.mustCall(t, 200, "PUT", grid, map[string]any{"limitA": []float64{100}, "fallbackA": 8}, nil)
 
-	const stations, needWh = 5, 1200
+	const stations = 5
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var list []*ocpptest.Station
@@ -217,6 +218,10 @@ func TestSmartChargingArrivals(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
+	// The cars charge until the test sends them away, so that all ten share the site at the
+	// end whatever the machine's pace.
+	driving, leave := context.WithCancel(ctx)
+	defer leave()
 	errs := make(chan error, 2*stations)
 	for i, st := range list {
 		for c := 1; c <= 2; c++ {
@@ -230,7 +235,9 @@ func TestSmartChargingArrivals(t *testing.T) {
 			sessions = append(sessions, sess)
 			mu.Unlock()
 			cars.Go(func() {
-				errs <- sess.Drive(ctx, ocpptest.Car{MaxA: 32, Phases: 3, NeedWh: needWh, LeaveWhenFull: true, Speed: 200})
+				if err := sess.Drive(driving, ocpptest.Car{MaxA: 32, Phases: 3, Speed: 200}); !errors.Is(err, context.Canceled) {
+					errs <- err
+				}
 			})
 			// The next car comes once this one has its limit: the site is full when it does.
 			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
@@ -240,24 +247,36 @@ func TestSmartChargingArrivals(t *testing.T) {
 			}
 		}
 	}
+	// With every EVSE taken, nothing is kept free: the ten cars share all 100 A.
+	sum := func() float64 {
+		var out float64
+		for _, x := range sessions {
+			out += x.CurrentA()
+		}
+		return out
+	}
+	deadline = time.Now().Add(15 * time.Second)
+	for sum() < 99 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	full := sum()
+	leave()
 	cars.Wait()
 	close(done)
 	<-sampled
 	close(errs)
 	for err := range errs {
-		if err != nil {
-			t.Errorf("a car: %v", err)
-		}
+		t.Errorf("a car: %v", err)
 	}
 	if peak > 100.001 {
 		t.Errorf("the cars drew %.1f A at once on each phase; the site has 100 A", peak)
 	}
-	if peak < 60 {
-		t.Errorf("the cars drew at most %.1f A together: the site was hardly used", peak)
+	if full < 99 {
+		t.Errorf("with all ten EVSEs taken the cars draw %.1f A together; want the site's 100 A", full)
 	}
 	for i, x := range sessions {
-		if got := x.EnergyWh(); got < needWh-0.5 {
-			t.Errorf("car %d got %.0f Wh, wanted %d", i, got, needWh)
+		if x.EnergyWh() <= 0 {
+			t.Errorf("car %d got no energy", i)
 		}
 	}
 }
