@@ -59,15 +59,16 @@ type sigVehicle struct {
 	} `json:"needs"`
 }
 
-// sigSite creates a site whose three-phase connection carries limitA per phase, with a
-// fallback of 0 so that a session draws nothing until Ladda gives it room, and returns its id.
-func sigSite(t *testing.T, s *server, limitA float64) int64 {
+// sigSite creates a site whose three-phase connection carries limitA per phase, with the
+// fallback limit fallbackA (0: a session draws nothing until Ladda gives it room), and
+// returns its id.
+func sigSite(t *testing.T, s *server, limitA, fallbackA float64) int64 {
 	t.Helper()
 	var site struct {
 		ID int64 `json:"id"`
 	}
 	s.mustCall(t, 201, "POST", "/api/v1/sites", map[string]any{"name": "Depot", "country": "SE", "timeZone": "Europe/Stockholm"}, &site)
-	s.mustCall(t, 200, "PUT", fmt.Sprint("/api/v1/sites/", site.ID, "/grid"), map[string]any{"limitA": []float64{limitA}, "fallbackA": 0}, nil)
+	s.mustCall(t, 200, "PUT", fmt.Sprint("/api/v1/sites/", site.ID, "/grid"), map[string]any{"limitA": []float64{limitA}, "fallbackA": fallbackA}, nil)
 	return site.ID
 }
 
@@ -178,7 +179,7 @@ func TestSmartChargingDemandResponse(t *testing.T) {
 	defer cars.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	siteID := sigSite(t, s, 100)
+	siteID := sigSite(t, s, 100, 0)
 	site := fmt.Sprint("/api/v1/sites/", siteID)
 
 	var sessions []*ocpptest.Session
@@ -299,7 +300,7 @@ func TestSmartChargingVehicleView(t *testing.T) {
 	defer cars.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	siteID := sigSite(t, s, 20)
+	siteID := sigSite(t, s, 20, 0)
 	st := sigStation(t, ctx, s, siteID, "VV-1", ocpptest.V16, 1)
 	sess, txID := sigStart(t, ctx, s, st, 1, "VV-CAR")
 	sigDrive(t, ctx, &cars, sess, ocpptest.Car{MaxA: 32, Phases: 3, CapacityWh: 60000, StartSoC: 20})
@@ -381,7 +382,7 @@ func TestSmartChargingEVChargingNeeds(t *testing.T) {
 	defer cars.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	siteID := sigSite(t, s, 40)
+	siteID := sigSite(t, s, 40, 0)
 	st := sigStation(t, ctx, s, siteID, "EN-1", ocpptest.V201, 2)
 
 	other, _ := sigStart(t, ctx, s, st, 2, "EN-CAR-2")
@@ -466,7 +467,7 @@ func TestSmartChargingPriceHold(t *testing.T) {
 	defer cars.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	siteID := sigSite(t, s, 100)
+	siteID := sigSite(t, s, 100, 0)
 	site := fmt.Sprint("/api/v1/sites/", siteID)
 
 	// cheapFrom loads the schedule SPOT: 2.00 SEK per kWh from an hour ago, 0.10 for a minute
@@ -560,7 +561,7 @@ func TestSmartChargingNeedsRightAfterStart(t *testing.T) {
 	s := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	siteID := sigSite(t, s, 100)
+	siteID := sigSite(t, s, 100, 0)
 	const evses = 4
 	st := sigStation(t, ctx, s, siteID, "NR-1", ocpptest.V201, evses)
 	var sessions []*ocpptest.Session
@@ -605,7 +606,7 @@ func TestSmartChargingEVSchedule(t *testing.T) {
 	s := startServer(t, "--limit-raise-interval", "200ms")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	siteID := sigSite(t, s, 40)
+	siteID := sigSite(t, s, 40, 0)
 	st := sigStation(t, ctx, s, siteID, "EVS-1", ocpptest.V201, 2)
 	var cars sync.WaitGroup
 	defer func() { cancel(); cars.Wait() }()
@@ -717,7 +718,7 @@ func TestSmartChargingStationMax(t *testing.T) {
 	s := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	siteID := sigSite(t, s, 100)
+	siteID := sigSite(t, s, 100, 0)
 	st := sigStation(t, ctx, s, siteID, "MAX-1", ocpptest.V16, 2)
 	type installed struct {
 		Items []struct {

@@ -18,35 +18,16 @@ import (
 func TestSmartChargingEndToEnd(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, "--limit-raise-interval", "200ms")
-	var site struct {
-		ID int64 `json:"id"`
-	}
-	s.mustCall(t, 201, "POST", "/api/v1/sites", map[string]any{"name": "Depot", "country": "SE", "timeZone": "Europe/Stockholm"}, &site)
 	// A fallback of 0: a session starts only when Ladda gives it room, so nothing can overload
 	// the site while the first limit is on its way (see the operator guide).
-	s.mustCall(t, 200, "PUT", fmt.Sprint("/api/v1/sites/", site.ID, "/grid"), map[string]any{"limitA": []float64{100}, "fallbackA": 0}, nil)
+	siteID := sigSite(t, s, 100, 0)
 
 	const stations, needWh = 5, 1500
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var sessions []*ocpptest.Session
 	for i := range stations {
-		id := fmt.Sprintf("SC-%d", i)
-		s.register(t, id, "s3cret-pass-smart")
-		s.mustCall(t, 200, "PATCH", "/api/v1/stations/"+id, map[string]any{"siteId": site.ID}, nil)
-		version := ocpptest.V16
-		if i%2 == 1 {
-			version = ocpptest.V201
-		}
-		st, err := ocpptest.New(ocpptest.Config{URL: s.WSURL, ID: id, Password: "s3cret-pass-smart", Version: version, Connectors: 2,
-			MeterInterval: 100 * time.Millisecond, DisableHeartbeat: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		if err := st.Up(ctx); err != nil {
-			t.Fatal(err)
-		}
+		st := sigStation(t, ctx, s, siteID, fmt.Sprintf("SC-%d", i), []string{ocpptest.V16, ocpptest.V201}[i%2], 2)
 		for c := 1; c <= 2; c++ {
 			tag := fmt.Sprintf("CAR-%d-%d", i, c)
 			s.token(t, tag)
@@ -116,7 +97,7 @@ func TestSmartChargingEndToEnd(t *testing.T) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		s.mustCall(t, 200, "GET", fmt.Sprint("/api/v1/sites/", site.ID, "/allocation"), nil, &alloc)
+		s.mustCall(t, 200, "GET", fmt.Sprint("/api/v1/sites/", siteID, "/allocation"), nil, &alloc)
 		if len(alloc.Sessions) == 0 || time.Now().After(deadline) {
 			break
 		}
@@ -134,36 +115,16 @@ func TestSmartChargingEndToEnd(t *testing.T) {
 func TestSmartChargingArrivals(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, "--limit-raise-interval", "200ms")
-	var site struct {
-		ID int64 `json:"id"`
-	}
-	s.mustCall(t, 201, "POST", "/api/v1/sites", map[string]any{"name": "Arrivals", "country": "SE", "timeZone": "Europe/Stockholm"}, &site)
-	grid := fmt.Sprint("/api/v1/sites/", site.ID, "/grid")
-	alloc := fmt.Sprint("/api/v1/sites/", site.ID, "/allocation")
-	s.mustCall(t, 200, "PUT", grid, map[string]any{"limitA": []float64{100}, "fallbackA": 8}, nil)
+	siteID := sigSite(t, s, 100, 8)
+	grid := fmt.Sprint("/api/v1/sites/", siteID, "/grid")
+	alloc := fmt.Sprint("/api/v1/sites/", siteID, "/allocation")
 
 	const stations = 5
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var list []*ocpptest.Station
 	for i := range stations {
-		id := fmt.Sprintf("AR-%d", i)
-		s.register(t, id, "s3cret-pass-smart")
-		s.mustCall(t, 200, "PATCH", "/api/v1/stations/"+id, map[string]any{"siteId": site.ID}, nil)
-		version := ocpptest.V16
-		if i%2 == 1 {
-			version = ocpptest.V201
-		}
-		st, err := ocpptest.New(ocpptest.Config{URL: s.WSURL, ID: id, Password: "s3cret-pass-smart", Version: version, Connectors: 2,
-			MeterInterval: 100 * time.Millisecond, DisableHeartbeat: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		if err := st.Up(ctx); err != nil {
-			t.Fatal(err)
-		}
-		list = append(list, st)
+		list = append(list, sigStation(t, ctx, s, siteID, fmt.Sprintf("AR-%d", i), []string{ocpptest.V16, ocpptest.V201}[i%2], 2))
 	}
 
 	// Ladda keeps 8 A free for each of the ten idle EVSEs. Ten EVSEs at 8 A fit the site, so

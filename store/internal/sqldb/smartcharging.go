@@ -650,20 +650,27 @@ func (db *DB) PutNeeds(ctx context.Context, n *smartcharging.Needs) error {
 	if err := db.storableFloats(op, "needs", fs...); err != nil {
 		return err
 	}
-	id := int64(in.TransactionID)
+	err := db.putOfTransaction(ctx, op, in.TransactionID, db.q.SmartCharging.PutNeeds, db.d.nullTime(in.DepartureAt), in.EnergyWh, in.CapacityWh,
+		nullFloat(in.SoC), nullFloat(in.TargetSoC), in.MinA, in.MaxA, in.Phases, in.Source, db.d.time(in.UpdatedAt))
+	if err != nil {
+		return err
+	}
+	*n = in
+	return nil
+}
+
+// putOfTransaction runs an upsert of a row that belongs to a transaction, query taking the
+// transaction's id first and then args; NotFound when it wrote nothing (no such transaction).
+func (db *DB) putOfTransaction(ctx context.Context, op string, tx ladda.TransactionID, query string, args ...any) error {
+	id := int64(tx)
 	err := db.do(ctx, keyOf(strconv.FormatInt(id, 10)), func(ctx context.Context, r run) error {
-		k, err := r.exec(ctx, db.q.SmartCharging.PutNeeds, id, db.d.nullTime(in.DepartureAt), in.EnergyWh, in.CapacityWh, nullFloat(in.SoC),
-			nullFloat(in.TargetSoC), in.MinA, in.MaxA, in.Phases, in.Source, db.d.time(in.UpdatedAt))
+		k, err := r.exec(ctx, query, append([]any{id}, args...)...)
 		if err == nil && k == 0 {
 			return db.notFound(op, "transaction %d not found", id)
 		}
 		return err
 	})
-	if err != nil {
-		return db.wrap(op, err)
-	}
-	*n = in
-	return nil
+	return db.wrap(op, err)
 }
 
 // Needs returns what the vehicle of a transaction asked for. Errors: NotFound when nothing is
@@ -716,16 +723,8 @@ func (db *DB) PutEVSchedule(ctx context.Context, s *smartcharging.EVSchedule) er
 	if err != nil {
 		return ladda.Errorf(ladda.Invalid, db.d.Name+"."+op, "EV schedule cannot be stored: %v", err)
 	}
-	id := int64(in.TransactionID)
-	err = db.do(ctx, keyOf(strconv.FormatInt(id, 10)), func(ctx context.Context, r run) error {
-		k, err := r.exec(ctx, db.q.SmartCharging.PutEVSchedule, id, db.d.time(in.Start), string(body), in.Accepted, db.d.time(in.ReceivedAt))
-		if err == nil && k == 0 {
-			return db.notFound(op, "transaction %d not found", id)
-		}
+	if err := db.putOfTransaction(ctx, op, in.TransactionID, db.q.SmartCharging.PutEVSchedule, db.d.time(in.Start), string(body), in.Accepted, db.d.time(in.ReceivedAt)); err != nil {
 		return err
-	})
-	if err != nil {
-		return db.wrap(op, err)
 	}
 	*s = in
 	return nil
